@@ -1,0 +1,106 @@
+"""The extraction pipeline: one spaCy parse, then pure stages that build the record.
+
+    Article -> nlp.pipe -> Doc -> entities -> actors -> places -> times
+            -> quantities -> quotes -> events -> ArticleRecord
+
+Each stage is a function of (Analysis) that adds its part; none keeps state
+between articles, so the same `analyse` runs in one process, a pool or on Dask.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError
+from ..models import Article, ArticleRecord
+from ..read.files import text_id
+from ..settings import Settings, load_settings
+from . import actors, entities, events, language, places, quantities, quotes, times
+from .context import Analysis
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+log = logging.getLogger(__name__)
+
+# The lemmatizer is needed (events match lemmas); nothing else is disabled.
+DISABLE: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=4)
+def load_model(name: str) -> Language:
+    """Load a spaCy pipeline once per process."""
+    import spacy
+
+    try:
+        return spacy.load(name, disable=list(DISABLE))
+    except OSError as e:
+        raise ConfigError(
+            f"spaCy model {name!r} is not installed: install it (see README) or set WIREWATCH_MODEL"
+        ) from e
+
+
+def analyse(doc: Doc, article: Article) -> ArticleRecord:
+    """Run every stage over one parsed article and return its record."""
+    if not article.id:
+        article.id = text_id(article.text)
+    a = Analysis(doc=doc, article=article)
+    if not language.is_english(article.text, doc):
+        article.language = language.guess(article.text)
+        return a.record()
+    entities.extract(a)
+    actors.code(a)
+    places.resolve(a)
+    times.extract(a)
+    quantities.extract(a)
+    quotes.extract(a)
+    events.extract(a)
+    return a.record()
+
+
+class Extractor:
+    """Holds the loaded model; `extract_many` streams records through `nlp.pipe`."""
+
+    def __init__(self, settings: Settings | None = None, *, nlp: Language | None = None):
+        self.settings = settings or load_settings()
+        self._nlp = nlp
+
+    @property
+    def nlp(self) -> Language:
+        if self._nlp is None:
+            self._nlp = load_model(self.settings.model)
+        return self._nlp
+
+    def extract(self, article: Article) -> ArticleRecord:
+        return next(self.extract_many([article]))
+
+    def extract_many(self, articles: Iterable[Article], *, batch_size: int | None = None) -> Iterator[ArticleRecord]:
+        pairs = ((a.text, a) for a in articles)
+        for doc, art in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch_size or self.settings.batch_size):
+            yield analyse(doc, art)
+
+
+@lru_cache(maxsize=1)
+def default_extractor() -> Extractor:
+    return Extractor()
+
+
+def extract(text: str, *, title: str | None = None, published: str | None = None,
+            source: str | None = None, url: str | None = None,
+            extractor: Extractor | None = None) -> ArticleRecord:
+    """Analyse one article body and return its `wirewatch/article-1` record."""
+    from ..read.files import article_from_parts, normalise_text
+
+    art = article_from_parts({"title": title, "text": normalise_text(text), "source": source, "url": url},
+                             "<text>", published)
+    return (extractor or default_extractor()).extract(art)
+
+
+def extract_many(articles: Iterable[Article], *, extractor: Extractor | None = None,
+                 batch_size: int | None = None) -> Iterator[ArticleRecord]:
+    """Stream records for many articles, loading the model once and batching the parse."""
+    return (extractor or default_extractor()).extract_many(articles, batch_size=batch_size)
