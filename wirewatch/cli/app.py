@@ -22,6 +22,10 @@ app = typer.Typer(
 COMMANDS = [
     "extract",
     "demo",
+    "ingest",
+    "feeds",
+    "search",
+    "stats",
 ]
 
 

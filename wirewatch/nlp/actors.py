@@ -1,9 +1,224 @@
-"""Stage: actors (being written)."""
+"""Stage: actor coding. Every person, organisation and group gets a country
+(ISO3 or an IGO code) and a sector, from what the text says about it:
+titles before the name ("Turkey's Foreign Minister", "NATO chief"),
+appositions ("Esther Kahindo, a market trader"), the organisation named with
+a title ("M23 spokesman" takes M23's sector), nationality words in an
+organisation's name ("Russian Defence Ministry"), and the nouns an
+organisation is named with ("M23 rebels", "rebels of the M23 movement").
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .. import knowledge as kb
+from ..models import Entity, Role
 from .context import Analysis
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+STOP_LEFT = {"and", "or", "but", "with", "by", "to", "for", "from", "at", "on", "in", "said", "says"}
+GROUP_SECTORS = {"army": "MIL", "military": "MIL", "forces": "MIL", "troops": "MIL", "navy": "MIL",
+                 "armed forces": "MIL", "air force": "MIL", "border guards": "MIL", "coast guard": "MIL",
+                 "security forces": "MIL", "police": "POL", "government": "GOV"}
+
+
+@lru_cache(maxsize=1)
+def _igo_codes() -> frozenset[str]:
+    return frozenset(g.code for g in kb.igos())
+
+
+def _code_of_text(text: str) -> tuple[str | None, str | None]:
+    """Country/IGO code and sector implied by a word or name, if any."""
+    g = kb.igo(text)
+    if g:
+        return g.code, g.sector
+    c = kb.country(text) or kb.country_of_demonym(text) or kb.country_of_capital(text)
+    return (c.iso3, None) if c else (None, None)
+
+
+def _phrase_role(a: Analysis, doc: Doc, left: int, right: int) -> Role | None:
+    """Read a title phrase like "Turkey's Foreign Minister" or "M23 spokesman" into a Role."""
+    if right <= left:
+        return None
+    toks = doc[left:right]
+    country = sector = None
+    org_sector = None
+    title_words = []
+    for t in toks:
+        ent = a.entity_of(t)
+        if ent is not None and ent.type in {"ORG", "GPE", "NORP"}:
+            if country is None:
+                country = ent.country or _code_of_text(ent.name)[0]
+            if ent.type == "ORG" and ent.sector:
+                org_sector = ent.sector
+            continue
+        if t.tag_ == "POS" or t.is_punct or t.lower_ in {"the", "a", "an"}:
+            continue
+        code, sec = _code_of_text(t.text) if t.is_title or t.is_upper else (None, None)
+        if code and country is None:
+            country = code
+            org_sector = org_sector or sec
+            continue
+        title_words.append(t.text)
+    if not title_words:
+        return None
+    title = " ".join(title_words).strip()
+    found = kb.title_sector(title)
+    if found is None:
+        return None
+    sector, depends = found
+    if depends and org_sector:
+        sector = org_sector
+    elif sector is None:
+        sector = org_sector
+    if country in _igo_codes() and sector is None:
+        sector = "IGO"
+    return Role(title=title, country=country, sector=sector)
+
+
+def _prefix(doc: Doc, a: Analysis, start: int, person: str) -> tuple[int, int]:
+    j = start - 1
+    while j >= 0 and start - j <= 7:
+        t = doc[j]
+        if t.lower_ in STOP_LEFT or t.pos_ in {"VERB", "AUX", "DET", "PRON", "ADP"} and t.lower_ != "of":
+            break
+        if t.is_punct and t.tag_ != "POS" and t.text not in {"-"}:
+            break
+        ent = a.entity_of(t)
+        if ent is not None and ent.id == person:
+            break
+        if ent is not None and ent.type == "PERSON":
+            break
+        j -= 1
+    left = j + 1
+    while left < start and doc[left].lower_ == "of":
+        left += 1
+    return left, start
+
+
+def _appos_before(doc: Doc, left: int) -> tuple[int, int] | None:
+    """"the incumbent governor, Héctor Ramírez": the phrase before a comma."""
+    if left < 2 or doc[left - 1].text != ",":
+        return None
+    j = left - 2
+    while j >= 0 and left - j <= 8 and not (doc[j].is_punct and doc[j].tag_ != "POS") \
+            and doc[j].pos_ not in {"VERB", "AUX", "ADP"}:
+        j -= 1
+    return j + 1, left - 1
+
+
+def _appos_after(doc: Doc, end: int) -> tuple[int, int] | None:
+    """"Esther Kahindo, a market trader in the city": the phrase after a comma."""
+    if end >= len(doc) - 2 or doc[end].text != ",":
+        return None
+    j = end + 1
+    stop = min(len(doc), end + 10)
+    k = j
+    while k < stop and not doc[k].is_punct and doc[k].pos_ not in {"VERB", "AUX"} \
+            and doc[k].lower_ not in {"in", "who", "which", "that"}:
+        k += 1
+    return (j, k) if k > j else None
+
+
+def _main_country(a: Analysis) -> str | None:
+    counts: Counter[str] = Counter()
+    for e in a.entities:
+        if e.type in {"GPE", "NORP"}:
+            c = e.country or _code_of_text(e.name)[0]
+            if c and c not in _igo_codes():
+                counts[c] += len(e.mentions)
+    if a.dateline_entity:
+        e = a.by_id.get(a.dateline_entity)
+        c = e and (e.country or _code_of_text(e.name)[0])
+        if c:
+            counts[c] += 3
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _org_context_sector(a: Analysis, ent: Entity) -> str | None:
+    """Sector from the noun an organisation is named with: "M23 rebels", "rebels of the M23"."""
+    doc = a.doc
+    for m in ent.mentions:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None:
+            continue
+        root = span.root
+        heads = []
+        if root.dep_ in {"compound", "nmod", "poss"} and root.head.i >= span.end:
+            heads.append(root.head)
+        if root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.pos_ == "NOUN":
+            heads.append(root.head.head)
+        if span.end < len(doc) and doc[span.end].pos_ == "NOUN":
+            heads.append(doc[span.end])
+        for h in heads:
+            found = kb.title_sector(h.text)
+            if found and found[0] and not found[1]:
+                return found[0]
+    return None
 
 
 def code(a: Analysis) -> None:
-    return None
+    doc = a.doc
+    main = _main_country(a)
+    # Places and nationalities first, then organisations, then people (who inherit from both).
+    for e in a.entities:
+        if e.type in {"GPE", "NORP"} and e.country is None:
+            e.country = _code_of_text(e.name)[0] or next(
+                (c for m in e.mentions if (c := _code_of_text(m.text)[0])), None)
+    for e in a.entities:
+        if e.type != "ORG":
+            continue
+        code_, sector = _code_of_text(e.name)
+        for m in e.mentions:
+            if code_:
+                break
+            code_, sector = _code_of_text(m.text)
+        if code_ in _igo_codes() or (code_ and sector):
+            e.country, e.sector = code_, sector
+            continue
+        group = a.group_of.get(e.id)
+        if group:
+            e.sector = GROUP_SECTORS.get(group)
+            continue
+        words = e.name.split()
+        if e.country is None:
+            for w in words[:2]:
+                c = _code_of_text(w)[0]
+                if c:
+                    e.country = c
+                    break
+            if e.country is None:
+                first = doc.char_span(e.mentions[0].start, e.mentions[0].end, alignment_mode="expand")
+                if first is not None and first.start >= 2 and doc[first.start - 1].tag_ == "POS":
+                    e.country = _code_of_text(doc[first.start - 2].text)[0]
+        found = kb.title_sector(e.name)
+        e.sector = (found[0] if found and found[0] else None) or _org_context_sector(a, e)
+        if e.country is None:
+            e.country = main
+    for e in a.entities:
+        if e.type != "PERSON":
+            continue
+        roles: list[Role] = []
+        for m in e.mentions:
+            span = doc.char_span(m.start, m.end, alignment_mode="expand")
+            if span is None:
+                continue
+            left, right = _prefix(doc, a, span.start, e.id)
+            for rng in ((left, right), _appos_before(doc, left), _appos_after(doc, span.end)):
+                if rng is None:
+                    continue
+                role = _phrase_role(a, doc, *rng)
+                if role and all(r.title != role.title for r in roles):
+                    roles.append(role)
+        e.roles = roles
+        for r in roles:
+            if e.sector is None and r.sector:
+                e.sector = r.sector
+            if e.country is None and r.country:
+                e.country = r.country
+        if e.country is None:
+            e.country = main

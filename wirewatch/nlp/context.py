@@ -28,6 +28,8 @@ class Analysis:
     place_of: dict[str, str] = field(default_factory=dict)
     # character spans that are titles/roles of an entity ("Foreign Minister"), by entity id
     role_tokens: dict[int, str] = field(default_factory=dict)
+    # entity id -> group head for institutions found as "<demonym> army/police/..."
+    group_of: dict[str, str] = field(default_factory=dict)
     # the entity id of the dateline place, if any
     dateline_entity: str | None = None
 

@@ -1,9 +1,394 @@
-"""Stage: entities (being written)."""
+"""Stage: named entities, corrected and grouped into one entity per referent.
+
+spaCy's small English model is fast but noisy on news: it tags towns as
+people ("Goma/PERSON"), codes as places ("M23/GPE"), merges possessives
+("Osama bin Laden's al-Qaida") and keeps title fragments ("State" in
+"Secretary of State"). This stage repairs those classes of error with the
+packaged knowledge (countries, organisations, titles) and the gazetteer,
+finds mentions spaCy missed, and groups mentions into entities (surnames to
+full names, acronyms to expansions, "U.S." to "United States").
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .. import knowledge as kb
+from ..models import Entity, Mention
 from .context import Analysis
+from .text import fold, name_key, name_tokens, smart_title
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+KEEP = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"}
+DETS = {"the", "a", "an", "this", "that", "these", "those"}
+LOCATIVE = {"in", "into", "from", "near", "at", "outside", "around", "towards", "toward", "across",
+            "inside", "through", "via", "to"}
+PLACE_NOUNS = {"town", "towns", "city", "cities", "village", "villages", "district", "districts",
+               "province", "provinces", "region", "regions", "state", "territory", "capital", "port"}
+# Organisation heads that make "<demonym> <head>" an institution worth indexing.
+GROUP_HEADS = {"army", "police", "military", "forces", "troops", "navy", "government", "border guards",
+               "armed forces", "security forces", "coast guard", "air force"}
+# Words that qualify a title and that spaCy tags as names on their own ("Defense Secretary").
+TITLE_MODIFIERS = {"State", "Defense", "Defence", "Foreign", "Interior", "Justice", "Finance", "Health",
+                   "Home", "Prime", "Vice", "Deputy", "General", "Attorney", "Security"}
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.\-]{1,9}$")
+
+
+@dataclass(slots=True)
+class RawMention:
+    start: int  # token offsets in the doc
+    end: int
+    label: str
+    country_hint: str | None = None  # "Georgia's Interior Ministry" -> the ministry is GEO's
+    fixed: bool = False  # type decided by knowledge; not voted on
+    key: str = ""
+    text: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _is_poss(tok) -> bool:
+    return tok.tag_ == "POS" or tok.text in {"’s", "'s", "’", "'"}
+
+
+def _trim(doc: Doc, start: int, end: int, label: str) -> tuple[int, int]:
+    while start < end and (doc[start].lower_ in DETS or doc[start].is_punct):
+        start += 1
+    while end > start and (_is_poss(doc[end - 1]) or doc[end - 1].is_punct and doc[end - 1].text not in ".)"):
+        end -= 1
+    if label == "PERSON":
+        while end - start > 1 and kb.is_title_word(doc[start].text):
+            start += 1
+    return start, end
+
+
+def _title_fragment(doc: Doc, start: int, end: int) -> bool:
+    """'State' in 'Secretary of State', 'Defense' in 'Defense Secretary'."""
+    if end - start != 1:
+        return False
+    tok = doc[start]
+    if start >= 2 and doc[start - 1].lower_ == "of" and kb.is_title_word(doc[start - 2].text):
+        return True
+    return end < len(doc) and kb.is_title_word(doc[end].text) and tok.text in TITLE_MODIFIERS
+
+
+def _split_possessive(doc: Doc, span: Span) -> list[tuple[int, int, str, str | None]]:
+    """Cut a span at an inner possessive: "Osama bin Laden's al-Qaida" -> PERSON + ORG."""
+    for tok in span[:-1]:
+        if _is_poss(tok) and tok.i > span.start:
+            left = (span.start, tok.i)
+            right = (tok.i + 1, span.end)
+            lt = doc[left[0]:left[1]].text
+            ltype = span.label_
+            if kb.country(lt) or kb.country_of_capital(lt):
+                ltype = "GPE"
+            elif kb.igo(lt):
+                ltype = "ORG"
+            rtype = "ORG" if span.label_ in {"PERSON", "ORG", "GPE"} else span.label_
+            lc = kb.country(lt)
+            parts = [(left[0], left[1], ltype, None)]
+            if any(t.is_title for t in doc[right[0]:right[1]]):
+                parts.append((right[0], right[1], rtype, lc.iso3 if lc else None))
+            return parts
+    return [(span.start, span.end, span.label_, None)]
+
+
+def _relabel(text: str, label: str) -> tuple[str, bool]:
+    """Knowledge overrides spaCy's label for names we know."""
+    if kb.igo(text):
+        return "ORG", True
+    c = kb.country(text)
+    if c:
+        return "GPE", True
+    if kb.country_of_capital(text) and label != "PERSON":
+        return "GPE", True
+    if kb.country_of_demonym(text) and " " not in text.strip():
+        return "NORP", True
+    if label in {"GPE", "LOC", "PERSON"} and any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text):
+        return "ORG", True  # "M23", "G7"
+    if label == "FAC":
+        return "LOC", False
+    return label, False
+
+
+def _gazetteer_has(name: str) -> bool:
+    try:
+        from ..geo.gazetteer import default_gazetteer
+    except ImportError:  # pragma: no cover - the geo package ships with wirewatch
+        return False
+    try:
+        return bool(default_gazetteer().candidates(name))
+    except Exception:  # noqa: BLE001 - a missing cache must not stop extraction
+        return False
+
+
+def _locative_context(doc: Doc, start: int) -> bool:
+    if start == 0:
+        return False
+    prev = doc[start - 1].lower_
+    if prev in LOCATIVE:
+        return True
+    if prev == "of" and start >= 2 and doc[start - 2].lower_ in PLACE_NOUNS:
+        return True
+    if prev in {"and", ","} and start >= 3:
+        # coordination: "the towns of Sake and Rubaya"
+        j = start - 2
+        while j > 0 and doc[j].pos_ == "PROPN":
+            j -= 1
+        return doc[j].lower_ in LOCATIVE or (doc[j].lower_ == "of" and j > 0 and doc[j - 1].lower_ in PLACE_NOUNS)
+    return False
+
+
+def _raw_mentions(a: Analysis) -> list[RawMention]:
+    doc = a.doc
+    raws: list[RawMention] = []
+    for ent in doc.ents:
+        if ent.label_ not in KEEP:
+            continue
+        for s, e, label, hint in _split_possessive(doc, ent):
+            s, e = _trim(doc, s, e, label)
+            if s >= e or _title_fragment(doc, s, e):
+                continue
+            span = doc[s:e]
+            if not any(t.is_title or t.is_upper for t in span):
+                continue
+            text = span.text
+            label, fixed = _relabel(text, label)
+            if label == "PERSON" and e - s == 1 and _locative_context(doc, s) and _gazetteer_has(text):
+                label = "GPE"
+            if label == "ORG" and kb.is_title_word(text):
+                continue
+            raws.append(RawMention(s, e, label, hint, fixed))
+    raws.extend(_dateline_mentions(a, raws))
+    raws.extend(_missed_mentions(a, raws))
+    raws.sort(key=lambda r: r.start)
+    for r in raws:
+        r.text = doc[r.start:r.end].text
+    return raws
+
+
+def _dateline_mentions(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
+    """The dateline ("LUANDA, Angola") is a place, whatever spaCy said."""
+    span = a.article.dateline_span
+    if span is None:
+        return []
+    out = []
+    doc = a.doc
+    dl = doc.char_span(span.start, span.end, alignment_mode="expand")
+    if dl is None:
+        return []
+    parts, cur = [], []
+    for t in dl:
+        if t.text == ",":
+            parts.append(cur)
+            cur = []
+        else:
+            cur.append(t)
+    parts.append(cur)
+    for part in parts:
+        if not part:
+            continue
+        s, e = part[0].i, part[-1].i + 1
+        raws[:] = [r for r in raws if r.end <= s or r.start >= e]
+        out.append(RawMention(s, e, "GPE", None, True, extra={"dateline": "1"}))
+    return out
+
+
+def _covered(raws: list[RawMention], s: int, e: int) -> bool:
+    return any(r.start < e and s < r.end for r in raws)
+
+
+def _missed_mentions(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
+    """Known names spaCy missed, other occurrences of found names, and group institutions."""
+    doc = a.doc
+    out: list[RawMention] = []
+    # 1. Proper-noun runs in a place context that the gazetteer knows ("the towns of Sake and Rubaya").
+    i = 0
+    n = len(doc)
+    while i < n:
+        t = doc[i]
+        if t.pos_ == "PROPN" and t.is_title and not _covered(raws + out, i, i + 1):
+            j = i
+            while j < n and doc[j].pos_ == "PROPN" and doc[j].is_title and not _covered(raws + out, j, j + 1):
+                j += 1
+            text = doc[i:j].text
+            label, fixed = _relabel(text, "ORG")
+            if fixed:
+                out.append(RawMention(i, j, label, None, True))
+            elif _locative_context(doc, i) and _gazetteer_has(text):
+                out.append(RawMention(i, j, "GPE", None, False))
+            i = j
+        else:
+            i += 1
+    # 2. "<Demonym> army/police/forces": institutions analysts index.
+    for t in doc:
+        if t.i + 1 >= n or _covered(raws + out, t.i, t.i + 1):
+            continue
+        c = kb.country_of_demonym(t.text) if t.is_title else None
+        if not c:
+            continue
+        for width in (2, 1):
+            head = doc[t.i + 1:t.i + 1 + width]
+            if len(head) == width and head.text.lower() in GROUP_HEADS and not _covered(raws + out, head.start, head.end):
+                if head.text.lower() == "government":
+                    break
+                out.append(RawMention(t.i, head.end, "ORG", c.iso3, True, extra={"group": head.text.lower()}))
+                break
+    return out
+
+
+def _add_repeats(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
+    """Every further occurrence of a name already found is a mention too (spaCy is inconsistent)."""
+    doc = a.doc
+    text = doc.text
+    forms: dict[str, RawMention] = {}
+    for r in raws:
+        if r.label in {"PERSON", "ORG", "GPE", "LOC"} and len(r.text) > 2:
+            forms.setdefault(r.text, r)
+        if r.label == "PERSON" and r.end - r.start > 1:
+            last = doc[r.end - 1].text
+            if len(last) > 2 and last[0].isupper():
+                forms.setdefault(last, RawMention(r.end - 1, r.end, "PERSON"))
+    if not forms:
+        return raws
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")(?![\w-])")
+    taken = [(r.start, r.end) for r in raws]
+    extra = []
+    for m in pattern.finditer(text):
+        span = doc.char_span(m.start(), m.end())
+        if span is None or any(s < span.end and span.start < e for s, e in taken):
+            continue
+        if span.start > 0 and doc[span.start - 1].is_title and doc[span.start - 1].pos_ == "PROPN" \
+                and not kb.is_title_word(doc[span.start - 1].text):
+            continue  # part of a longer name
+        src = forms[m.group(1)]
+        extra.append(RawMention(span.start, span.end, src.label, src.country_hint, src.fixed, text=span.text))
+        taken.append((span.start, span.end))
+    out = raws + extra
+    out.sort(key=lambda r: r.start)
+    return out
+
+
+def _acronym_links(doc: Doc, raws: list[RawMention]) -> dict[str, str]:
+    """'Democratic Unity Roundtable (MUD)': the acronym names the same entity."""
+    links: dict[str, str] = {}
+    for r in raws:
+        if r.label != "ORG" or r.end + 2 >= len(doc):
+            continue
+        if doc[r.end].text == "(" and doc[r.end + 2].text == ")" and _ACRONYM.match(doc[r.end + 1].text):
+            links[doc[r.end + 1].text] = r.text
+    return links
+
+
+class _Grouper:
+    """Assigns each mention to an entity: one entity per referent."""
+
+    def __init__(self) -> None:
+        self.groups: list[dict] = []
+        self.by_key: dict[str, dict] = {}
+
+    def key_of(self, r: RawMention, acronyms: dict[str, str]) -> str:
+        text = acronyms.get(r.text, r.text)
+        if r.label in {"GPE", "ORG", "NORP"}:
+            g = kb.igo(text)
+            if g and r.label == "ORG":
+                return f"igo:{fold(g.name)}"
+            c = kb.country(text)
+            if c and r.label == "GPE":
+                return f"country:{c.iso3}"
+        return f"{r.label}:{name_key(text)}"
+
+    def person_match(self, r: RawMention) -> dict | None:
+        toks = name_tokens(r.text)
+        if not toks:
+            return None
+        best = None
+        for g in self.groups:
+            if g["label"] != "PERSON":
+                continue
+            full = g["tokens"]
+            if len(toks) < len(full) and all(t in full for t in toks):
+                best = g  # most recent wins: later groups override
+        return best
+
+    def add(self, r: RawMention, acronyms: dict[str, str]) -> None:
+        if r.label == "PERSON":
+            g = self.person_match(r)
+            if g:
+                g["mentions"].append(r)
+                return
+        key = self.key_of(r, acronyms)
+        g = self.by_key.get(key)
+        if g is None and r.label != "PERSON":
+            # A surname seen earlier as a person: "Blinken" is never a GPE.
+            toks = name_tokens(r.text)
+            if len(toks) == 1:
+                for cand in self.groups:
+                    if cand["label"] == "PERSON" and toks[0] in cand["tokens"] and not r.fixed:
+                        cand["mentions"].append(r)
+                        return
+        if g is None:
+            g = {"label": r.label, "mentions": [], "tokens": name_tokens(r.text), "key": key}
+            self.groups.append(g)
+            self.by_key[key] = g
+        g["mentions"].append(r)
+        if r.label == "PERSON" and len(name_tokens(r.text)) > len(g["tokens"]):
+            g["tokens"] = name_tokens(r.text)
+
+
+def _vote_label(mentions: list[RawMention]) -> str:
+    fixed = [m.label for m in mentions if m.fixed]
+    if fixed:
+        return max(set(fixed), key=fixed.count)
+    labels = [m.label for m in mentions]
+    if "PERSON" in labels and any(m.end - m.start > 1 and m.label == "PERSON" for m in mentions):
+        return "PERSON"
+    return max(set(labels), key=labels.count)
+
+
+def _best_name(mentions: list[RawMention], label: str) -> str:
+    texts = [m.text for m in mentions if not m.extra.get("dateline")] or [m.text for m in mentions]
+    if label == "PERSON":
+        return max(texts, key=lambda t: (len(t.split()), -texts.index(t)))
+    if label in {"GPE", "ORG"}:
+        # The fullest form: "Democratic Republic of Congo" over "Congo", but not an acronym.
+        longest = max(texts, key=lambda t: (not _ACRONYM.match(t), len(t)))
+        return smart_title(longest)
+    return smart_title(texts[0])
 
 
 def extract(a: Analysis) -> None:
-    return None
+    doc = a.doc
+    raws = _raw_mentions(a)
+    raws = _add_repeats(a, raws)
+    acronyms = _acronym_links(doc, raws)
+    grouper = _Grouper()
+    for r in raws:
+        grouper.add(r, acronyms)
+    n = 0
+    for g in grouper.groups:
+        mentions = g["mentions"]
+        label = _vote_label(mentions)
+        n += 1
+        seen: set[tuple[int, int]] = set()
+        ment = []
+        for m in mentions:
+            span = doc[m.start:m.end]
+            if (span.start_char, span.end_char) in seen:
+                continue
+            seen.add((span.start_char, span.end_char))
+            ment.append(Mention(span.start_char, span.end_char, span.text))
+        ent = Entity(id=f"e{n}", name=_best_name(mentions, label), type=label, mentions=ment)
+        hints = [m.country_hint for m in mentions if m.country_hint]
+        if hints:
+            ent.country = hints[0]
+        a.add_entity(ent)
+        if any(m.extra.get("dateline") for m in mentions) and a.dateline_entity is None:
+            a.dateline_entity = ent.id
+        group = next((m.extra["group"] for m in mentions if "group" in m.extra), None)
+        if group:
+            a.group_of[ent.id] = group
+    a.index_mentions()

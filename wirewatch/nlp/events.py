@@ -1,9 +1,428 @@
-"""Stage: events (being written)."""
+"""Stage: PLOVER events with actor, target, place, time and status.
+
+Triggers are verbs and nominalisations from a packaged lexicon
+(`data/plover_lexicon.json`); actors and targets come from the dependency
+parse (subjects, objects, passive agents, possessives, "of"/"with"/"on"
+phrases, coordination) and are resolved to entities, through pronouns and
+definite descriptions ("the rebels", "the alliance"). Status is read from
+the clause: negation, conditionals, modals, future and planning verbs, and
+the verbs that govern the trigger ("agreed to withdraw" is planned; "denied
+that forces crossed" is negated). Speech is a quote, not an event.
+"""
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+from importlib.resources import files
+from typing import TYPE_CHECKING
+
+from .. import knowledge as kb
+from ..models import Entity, Event, Mention, Span
 from .context import Analysis
+from .text import fold
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+SUBJ = {"nsubj", "nsubjpass", "csubj"}
+OBJ = {"dobj", "obj"}
+TARGET_PREPS = {
+    "AGREE": {"with"}, "CONSULT": {"with"}, "COOPERATE": {"with"}, "AID": {"to", "for"},
+    "SUPPORT": {"for"}, "REQUEST": {"on", "to", "from"}, "ACCUSE": {"of"}, "REJECT": set(),
+    "THREATEN": {"against", "with"}, "PROTEST": {"against", "outside"}, "SANCTION": {"on", "against"},
+    "ASSAULT": {"on", "against", "at"}, "COERCE": {"on", "against"}, "RETREAT": {"to"},
+    "MOBILIZE": {"against"}, "CONCEDE": {"to"},
+}
+FUTURE_AUX = {"will", "shall", "'ll", "wo"}
+EXPECT_AUX = {"could", "may", "might", "should", "can"}
+PLAN_GOVERNORS = {"plan", "schedule", "agree", "intend", "aim", "decide", "prepare", "vow", "pledge",
+                  "promise", "commit", "announce", "set", "propose", "due", "order", "begin", "start",
+                  "resume", "continue", "keep"}
+EXPECT_GOVERNORS = {"expect", "likely", "predict", "anticipate", "hope", "want", "seek", "try", "fear"}
+HYPO_GOVERNORS = {"threaten", "demand", "urge", "call", "ask", "warn", "insist", "need", "require"}
+NEG_GOVERNORS = {"deny", "refuse", "reject", "fail", "decline", "dismiss"}
+CONDITIONAL = {"if", "unless", "until", "provided", "whether", "lest"}
+PLAN_ADJ = {"planned", "impending", "proposed", "upcoming", "scheduled", "phased", "possible", "future",
+            "expected", "promised", "potential"}
+REFERRING = {
+    # definite descriptions that point back at a known actor
+    "rebels": ("sector", "REB"), "rebel": ("sector", "REB"), "militants": ("sector", "REB"),
+    "fighters": ("sector", "REB"), "militia": ("sector", "REB"), "insurgents": ("sector", "REB"),
+    "army": ("sector", "MIL"), "military": ("sector", "MIL"), "troops": ("sector", "MIL"),
+    "forces": ("sector", "MIL"), "soldiers": ("sector", "MIL"), "police": ("sector", "POL"),
+    "alliance": ("sector", "IGO"), "bloc": ("sector", "IGO"), "union": ("sector", "IGO"),
+    "government": ("gov", None), "authorities": ("gov", None), "administration": ("gov", None),
+    "junta": ("gov", None), "country": ("country", None), "nation": ("country", None),
+    "movement": ("name", None), "group": ("sector", "REB"), "council": ("name", None),
+    "ministry": ("name", None), "coalition": ("name", None), "party": ("sector", "PTY"),
+    "side": ("none", None), "sides": ("none", None), "parties": ("none", None),
+}
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict:
+    return json.loads((files("wirewatch") / "data" / "plover_lexicon.json").read_text("utf-8"))
+
+
+def _particle(tok: Token) -> str | None:
+    for c in tok.children:
+        if c.dep_ == "prt":
+            return c.lower_
+    return None
+
+
+def _object(tok: Token) -> Token | None:
+    for c in tok.children:
+        if c.dep_ in OBJ:
+            return c
+    return None
+
+
+def classify(tok: Token) -> tuple[str, str | None] | None:
+    """PLOVER type and mode of a trigger token, or None."""
+    lex = lexicon()
+    lemma = tok.lemma_.lower()
+    if tok.pos_ in {"VERB", "AUX"}:
+        prt = _particle(tok)
+        obj = _object(tok)
+        if prt and f"{lemma} {prt}" in lex["phrasal"]:
+            return tuple(lex["phrasal"][f"{lemma} {prt}"])  # type: ignore[return-value]
+        if obj is not None and f"{lemma} {obj.lemma_.lower()}" in lex["phrasal"]:
+            return tuple(lex["phrasal"][f"{lemma} {obj.lemma_.lower()}"])  # type: ignore[return-value]
+        for c in tok.children:
+            if c.dep_ == "prep" and f"{lemma} {c.lower_}" in lex["phrasal"]:
+                return tuple(lex["phrasal"][f"{lemma} {c.lower_}"])  # type: ignore[return-value]
+        if lemma in lex["by_object"]:
+            table = lex["by_object"][lemma]
+            objs = [obj] if obj is not None else []
+            if obj is not None:
+                objs += [c for c in obj.children if c.dep_ in {"conj", "compound", "amod"}]
+                objs += [g for c in obj.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+            for o in objs:
+                if o.lemma_.lower() in table or o.lower_ in table:
+                    return tuple(table.get(o.lower_) or table[o.lemma_.lower()])  # type: ignore[return-value]
+            if lemma not in lex["verbs"]:
+                return None
+        if lemma in lex["verbs"]:
+            if lemma in {"fire"}:
+                return None
+            return tuple(lex["verbs"][lemma])  # type: ignore[return-value]
+        return None
+    if tok.pos_ == "NOUN":
+        word = tok.lower_ if tok.lower_ in lex["nouns"] else lemma
+        if word in lex["nouns"]:
+            if tok.dep_ in {"compound"} and tok.head.pos_ == "NOUN":
+                return None  # "peace talks process": let the head speak
+            return tuple(lex["nouns"][word])  # type: ignore[return-value]
+    return None
+
+
+class _Refs:
+    """Resolves actor/target tokens to entities."""
+
+    def __init__(self, a: Analysis):
+        self.a = a
+        self.main_gpe = self._main_gpe()
+
+    def _main_gpe(self) -> Entity | None:
+        best, n = None, 0
+        for e in self.a.entities:
+            if e.type == "GPE" and e.country and kb.country(e.name) and len(e.mentions) > n:
+                best, n = e, len(e.mentions)
+        return best
+
+    def _recent(self, before: int, pred) -> Entity | None:
+        best, pos = None, -1
+        for e in self.a.entities:
+            if not pred(e):
+                continue
+            for m in e.mentions:
+                if pos < m.start < before:
+                    best, pos = e, m.start
+        return best
+
+    def entities_of(self, tok: Token) -> list[Entity]:
+        """Entities a noun phrase denotes: itself, its coordinated members, or what it refers back to."""
+        out: list[Entity] = []
+        members = [tok, *[c for c in tok.children if c.dep_ == "conj"]]
+        for m in members:
+            e = self.one(m)
+            if e is not None and e not in out:
+                out.append(e)
+        return out
+
+    def one(self, tok: Token) -> Entity | None:
+        a = self.a
+        e = a.entity_of(tok)
+        if e is not None and e.type != "LOC":
+            return e
+        # modifiers: "U.S. troops", "Turkey's mediator", "the M23 movement", "rebels of the M23"
+        for c in tok.children:
+            if c.dep_ in {"compound", "poss", "amod", "nmod", "appos"} and c.i != tok.i:
+                e = a.entity_of(c)
+                if e is not None and e.type in {"PERSON", "ORG", "GPE", "NORP"}:
+                    return e
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ == "of":
+                for g in c.children:
+                    if g.dep_ == "pobj":
+                        e = a.entity_of(g) or next((a.entity_of(x) for x in g.children
+                                                    if x.dep_ in {"compound", "poss"} and a.entity_of(x)), None)
+                        if e is not None and e.type in {"ORG", "GPE", "NORP", "PERSON"}:
+                            return e
+        at = tok.idx
+        low = tok.lower_
+        if tok.pos_ == "PRON":
+            if low in {"he", "she", "him", "her"}:
+                return self._recent(at, lambda x: x.type == "PERSON")
+            if low in {"it", "they", "them", "we"}:
+                return self._recent(at, lambda x: x.type in {"ORG", "GPE"})
+            return None
+        if tok.pos_ == "NOUN" and low in REFERRING:
+            kind, val = REFERRING[low]
+            if kind == "sector":
+                return self._recent(at, lambda x: x.type == "ORG" and x.sector == val) or \
+                    (self.main_gpe if val in {"MIL", "POL"} else None)
+            if kind == "gov":
+                return self._recent(at, lambda x: x.type == "ORG" and x.sector == "GOV"
+                                    and "ministry" not in fold(x.name)) or self.main_gpe
+            if kind == "country":
+                return self._recent(at, lambda x: x.type == "GPE" and bool(kb.country(x.name)))
+            if kind == "name":
+                return self._recent(at, lambda x: x.type == "ORG" and low in fold(x.name))
+        return None
+
+
+def _subject(tok: Token) -> tuple[Token | None, bool]:
+    """The subject of a verb (sharing it up coordination/xcomp chains); True if passive."""
+    cur = tok
+    for _ in range(4):
+        for c in cur.children:
+            if c.dep_ in SUBJ:
+                return c, c.dep_ == "nsubjpass"
+        if cur.dep_ in {"conj", "xcomp", "advcl"} and cur.head is not cur:
+            if cur.dep_ == "advcl" and not any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children):
+                return None, False
+            cur = cur.head
+        elif cur.dep_ == "relcl" or cur.dep_ == "acl":
+            return cur.head, False
+        else:
+            break
+    return None, False
+
+
+def _agent(tok: Token) -> Token | None:
+    for c in tok.children:
+        if c.dep_ == "agent":
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    return g
+    return None
+
+
+def _pobjs(tok: Token, preps: set[str]) -> list[Token]:
+    out = []
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ in preps:
+            out.extend(g for g in c.children if g.dep_ == "pobj")
+    return out
+
+
+def _status(tok: Token) -> str:
+    """occurred / planned / expected / negated / hypothetical, from the clause around a trigger."""
+    neg = False
+    cur = tok
+    if tok.pos_ == "NOUN":
+        if any(c.lower_ in PLAN_ADJ for c in tok.children if c.dep_ in {"amod", "compound"}):
+            return "planned"
+        cur = tok.head
+        while cur.pos_ not in {"VERB", "AUX"} and cur.head is not cur:
+            cur = cur.head
+    seen = 0
+    verbs = []
+    while seen < 5:
+        verbs.append(cur)
+        if cur.dep_ in {"xcomp", "ccomp", "conj", "advcl", "pcomp", "pobj", "prep", "relcl", "acl"} and cur.head is not cur:
+            if cur.dep_ in {"relcl", "acl"}:
+                break
+            cur = cur.head
+            seen += 1
+        else:
+            break
+    first = verbs[0]
+    children = list(first.children)
+    sent = first.sent
+    if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL for v in verbs[:2] for c in v.children):
+        return "hypothetical"
+    if any(c.dep_ == "advcl" and any(m.lower_ in CONDITIONAL for m in c.children if m.dep_ == "mark")
+           for c in children) and any(c.lower_ in {"would", "will", "could"} for c in children):
+        return "hypothetical"
+    neg = any(c.dep_ == "neg" for c in children)
+    for v in verbs[1:]:
+        lemma = v.lemma_.lower()
+        if lemma in NEG_GOVERNORS:
+            return "negated"
+        if lemma in HYPO_GOVERNORS:
+            return "hypothetical"
+    if neg:
+        return "negated"
+    aux = {c.lower_ for v in verbs[:2] for c in v.children if c.dep_ in {"aux", "auxpass"}}
+    for v in verbs[1:]:
+        lemma = v.lemma_.lower()
+        if lemma in EXPECT_GOVERNORS or v.lower_ == "likely":
+            return "expected"
+        if lemma in PLAN_GOVERNORS:
+            return "planned"
+    if any(c.lower_ == "expected" for v in verbs for c in v.children):
+        return "expected"
+    if aux & EXPECT_AUX:
+        return "expected"
+    if aux & FUTURE_AUX or "would" in aux or (("is" in aux or "are" in aux) and any(
+            c.lower_ == "to" for c in children if c.dep_ == "aux")):
+        return "planned"
+    if any(t.lower_ == "due" for t in sent if t.i < first.i and t.head.i in {first.i, *[v.i for v in verbs]}):
+        return "planned"
+    return "occurred"
+
+
+def _clause_tokens(trigger: Token) -> set[int]:
+    head = trigger
+    if trigger.pos_ == "NOUN":
+        while head.pos_ not in {"VERB", "AUX"} and head.head is not head:
+            head = head.head
+    ids = set()
+    for t in head.subtree:
+        ids.add(t.i)
+    return ids
+
+
+def _place_for(a: Analysis, trigger: Token) -> tuple[str | None, str | None]:
+    """A place named in the trigger's own clause (in/at/near X), else the dateline."""
+    clause = _clause_tokens(trigger)
+    best, dist = None, 10**9
+    for t in trigger.sent:
+        if t.i not in clause or t.dep_ != "pobj" or t.head.lower_ not in {"in", "at", "near", "outside", "into", "from"}:
+            continue
+        e = a.entity_of(t)
+        if e is None or e.id not in a.place_of:
+            continue
+        if e.type == "GPE" and kb.country(e.name) and t.head.lower_ == "from":
+            continue
+        d = abs(t.i - trigger.i)
+        if d < dist:
+            best, dist = a.place_of[e.id], d
+    if best:
+        return best, "clause"
+    if a.article.dateline:
+        return a.article.dateline, "dateline"
+    return None, None
+
+
+def _time_for(a: Analysis, trigger: Token) -> tuple[str | None, str | None, str | None]:
+    """The time expression in the trigger's clause, else the sentence's; (time id, date, source)."""
+    clause = _clause_tokens(trigger)
+    sent = trigger.sent
+    best = None
+    for t in a.times:
+        if t.type not in {"DATE", "TIME"} or not (sent.start_char <= t.start < sent.end_char):
+            continue
+        span = a.doc.char_span(t.start, t.end, alignment_mode="expand")
+        if span is None:
+            continue
+        inside = any(x.i in clause for x in span)
+        score = (0 if inside else 1, abs(span.start - trigger.i))
+        if best is None or score < best[0]:
+            best = (score, t, "clause" if inside else "context")
+    if best is None:
+        return None, None, None
+    t = best[1]
+    value = t.value if t.value and t.value[:1].isdigit() else None
+    return t.id, value, best[2]
+
+
+def _in_direct_quote(a: Analysis, idx: int) -> bool:
+    return any(q.direct and q.start <= idx < q.end for q in a.quotes)
 
 
 def extract(a: Analysis) -> None:
-    return None
+    doc = a.doc
+    refs = _Refs(a)
+    seen: set[tuple] = set()
+    events: list[Event] = []
+    for tok in doc:
+        if tok.pos_ not in {"VERB", "NOUN", "AUX"} or _in_direct_quote(a, tok.idx):
+            continue
+        found = classify(tok)
+        if found is None:
+            continue
+        etype, mode = found
+        actors: list[Entity] = []
+        targets: list[Entity] = []
+        if tok.pos_ in {"VERB", "AUX"}:
+            subj, passive = _subject(tok)
+            agent = _agent(tok)
+            if passive:
+                if agent is not None:
+                    actors = refs.entities_of(agent)
+                if subj is not None:
+                    targets = refs.entities_of(subj)
+            elif subj is not None:
+                actors = refs.entities_of(subj)
+            obj = _object(tok)
+            if obj is not None and not passive:
+                targets = targets or refs.entities_of(obj)
+            if not targets:
+                for p in _pobjs(tok, TARGET_PREPS.get(etype, set())):
+                    targets = refs.entities_of(p)
+                    if targets:
+                        break
+        else:
+            for c in tok.children:
+                if c.dep_ in {"poss", "compound", "amod"}:
+                    e = refs.one(c)
+                    if e is not None and e.type != "LOC":
+                        actors.append(e)
+            for p in _pobjs(tok, {"by", "of"}):
+                if not actors:
+                    actors = refs.entities_of(p)
+            for p in _pobjs(tok, TARGET_PREPS.get(etype, set()) | {"between"}):
+                found_t = refs.entities_of(p)
+                if p.head.lower_ == "between" and len(found_t) >= 2 and not actors:
+                    actors, found_t = found_t[:1], found_t[1:]
+                targets = targets or found_t
+            if not actors and tok.head.pos_ in {"VERB", "AUX"} and tok.dep_ in OBJ | {"nsubj", "nsubjpass"}:
+                verb = tok.head
+                if tok.dep_ in OBJ or tok.dep_ == "nsubjpass":
+                    s, passive = _subject(verb)
+                    ag = _agent(verb) if tok.dep_ == "nsubjpass" else None
+                    src = ag if ag is not None else (s if s is not None and s.i != tok.i else None)
+                    if src is not None:
+                        actors = refs.entities_of(src)
+        # Coordinated subjects: "Congo's government and the M23 agreed": one acts, the other is the target.
+        if len(actors) >= 2 and not targets and etype in {"AGREE", "CONSULT", "COOPERATE", "ASSAULT", "RETREAT"}:
+            actors, targets = actors[:1], actors[1:]
+        actors = [e for e in actors if e.type in {"PERSON", "ORG", "GPE", "NORP"}]
+        targets = [e for e in targets if e.type in {"PERSON", "ORG", "GPE", "NORP"} and e not in actors]
+        if not actors:
+            continue
+        status = _status(tok)
+        place, place_source = _place_for(a, tok)
+        time_id, date, date_source = _time_for(a, tok)
+        sent = tok.sent
+        key = (etype, tuple(e.id for e in actors), tuple(e.id for e in targets), sent.start)
+        if key in seen:
+            continue
+        seen.add(key)
+        conf = 0.5 + (0.15 if tok.pos_ in {"VERB", "AUX"} else 0.05) + (0.1 if targets else 0) \
+            + (0.1 if any(a.entity_of(t) for t in sent if t.dep_ in SUBJ) else 0)
+        events.append(Event(
+            id="", type=etype, mode=mode, actors=[e.id for e in actors], targets=[e.id for e in targets],
+            place=place, time=time_id, date=date, status=status,
+            trigger=Mention(tok.idx, tok.idx + len(tok.text), tok.text),
+            sentence=Span(sent.start_char, sent.end_char), confidence=round(min(conf, 0.95), 2),
+            date_source=date_source, place_source=place_source,
+        ))
+    for n, v in enumerate(events, 1):
+        v.id = f"v{n}"
+    a.events.extend(events)

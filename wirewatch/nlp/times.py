@@ -1,9 +1,123 @@
-"""Stage: times (being written)."""
+"""Stage: times — TIMEX3 expressions of the article, resolved against its publication date.
+
+Recognition and normalisation live in `wirewatch.timex` (usable without spaCy); this stage adds
+what the parse knows: the tense of the clause governing each expression (so "on Wednesday" in a
+past clause is last Wednesday, in a future one the next), spaCy DATE/TIME entities the rules
+missed when `timex` can still normalise them, and the clause lookups events need.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from .. import timex
+from ..models import Time
 from .context import Analysis
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+_KEY = "wirewatch.times"  # doc.user_data slot: [(Time, root token index, token indices)]
+# discourse markers more often than times in news prose ("And now it is time ...")
+_SKIP_TEXT = {"now", "for now", "presently"}
+_DATED = ("DATE", "TIME")
+
+
+def _ok(t: timex.Timex) -> bool:
+    """Junk filter: what an analyst would not call a time."""
+    if t.kind == "vague" and t.text.lower() in _SKIP_TEXT:
+        return False
+    return not (t.kind == "set" and t.text.lower() in ("daily", "weekly", "monthly"))
 
 
 def extract(a: Analysis) -> None:
-    return None
+    """Fill `a.times` with the article's time expressions (ids t1, t2, ... in text order)."""
+    doc, text = a.doc, a.article.text
+    found = [t for t in timex.find(text, a.article.published, doc=doc) if _ok(t)]
+    covered = [(t.start, t.end) for t in found]
+    anchor = timex.anchor_date(a.article.published)
+    for ent in getattr(doc, "ents", ()):
+        if ent.label_ not in _DATED:
+            continue
+        s, e = ent.start_char, ent.end_char
+        if any(s < ce and e > cs for cs, ce in covered):
+            continue
+        # spaCy found a date the rules did not: keep it only when the rules can read it
+        norm = timex.normalize(ent.text, anchor, tense=tense_of(ent.root))
+        if norm is None or norm[1] is None or not any(ch.isalpha() for ch in ent.text):
+            continue
+        found.append(timex.Timex(s, e, ent.text, norm[0], norm[1], None, "spacy"))
+    found.sort(key=lambda t: t.start)
+    times: list[Time] = []
+    index: list[tuple[Time, int, list[int]]] = []
+    for i, t in enumerate(found, 1):
+        rec = Time(id=f"t{i}", text=t.text, start=t.start, end=t.end, type=t.type, value=t.value)
+        times.append(rec)
+        span = doc.char_span(t.start, t.end, alignment_mode="expand")
+        if span is not None and len(span):
+            index.append((rec, span.root.i, [tok.i for tok in span]))
+    a.times = times
+    doc.user_data[_KEY] = index
+
+
+def tense_of(token: Token) -> str:
+    """'past', 'future' or 'present' for the clause governing `token` (present when verbless)."""
+    return timex.clause_tense(token) or "present"
+
+
+def _clause_head(token: Any) -> Any:
+    t = token
+    for _ in range(10):
+        if t.pos_ in ("VERB", "AUX") or t.head.i == t.i:
+            return t
+        t = t.head
+    return t
+
+
+def _depth_to(tok: Any, head: Any) -> int | None:
+    """Steps from tok up to head, None if head does not govern tok."""
+    n, t = 0, tok
+    while True:
+        if t.i == head.i:
+            return n
+        if t.head.i == t.i or n > 30:
+            return None
+        t, n = t.head, n + 1
+
+
+def time_for(a: Analysis, token: Token) -> tuple[Time | None, str | None]:
+    """The dated Time of the clause containing `token` (an event trigger), and "clause".
+
+    A Time counts when its head is governed by the trigger itself (a noun trigger: "Sunday's
+    vote") or by the trigger's clause verb without an intervening clause of another verb; the
+    nearest such wins. `(None, None)` when the clause has none.
+    """
+    index = token.doc.user_data.get(_KEY)
+    if index is None:
+        return None, None
+    head = _clause_head(token)
+    best: tuple[int, int, Time] | None = None
+    for rec, root_i, _toks in index:
+        if rec.type not in _DATED or not rec.value or not rec.value[:1].isdigit():
+            continue
+        root = token.doc[root_i]
+        for target, bonus in ((token, 0), (head, 1)):
+            d = _depth_to(root, target)
+            if d is None:
+                continue
+            # a verb between the time and the clause head means the time belongs to that other clause
+            t, crossed = root.head, False
+            while t.i != target.i:
+                if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "auxpass", "amod"):
+                    crossed = True
+                    break
+                t = t.head
+            if crossed:
+                continue
+            key = (bonus, d)
+            if best is None or key < best[:2]:
+                best = (bonus, d, rec)
+            break
+    if best is None:
+        return None, None
+    return best[2], "clause"

