@@ -108,7 +108,9 @@ def build() -> dict:
         g = gc_countries.get(code, {})
         cur = curated.get(code, {})
         iso2 = pc.alpha_2 if pc else EXTRA[code]["iso2"]
-        display = cur.get("name") or NAME_FIXES.get(code) or g.get("name") or getattr(pc, "common_name", None) or pc.name
+        display = (
+            cur.get("name") or NAME_FIXES.get(code) or g.get("name") or getattr(pc, "common_name", None) or pc.name
+        ).strip()
         official = getattr(pc, "official_name", None) if pc else None
         names = dedupe(
             [display, *cur.get("names", []), g.get("name", ""),

@@ -31,6 +31,8 @@ NUM_PERM = 128
 # Wire copies with a changed headline/dateline and light edits measure 0.8-1.0 on 4-shingles
 # in our tests; unrelated articles on the same story stay well under 0.5.
 THRESHOLD = 0.7
+# Pinned so stored signatures stay comparable whatever datasketch's default becomes.
+SCHEME = "affine32"
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -58,7 +60,7 @@ class Deduper:
     def __init__(self, *, threshold: float = THRESHOLD, num_perm: int = NUM_PERM):
         self.threshold = threshold
         self.num_perm = num_perm
-        self._template = MinHash(num_perm=num_perm)
+        self._template = MinHash(num_perm=num_perm, scheme=SCHEME)
         self._dtype = self._template.hashvalues.dtype
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         # Admitted but not yet stored: id -> minhash (bounded by the ingest's in-flight limit).
@@ -66,7 +68,7 @@ class Deduper:
         self.size = 0
 
     def minhash(self, text: str) -> MinHash:
-        m = MinHash(num_perm=self.num_perm, permutations=self._template.permutations)
+        m = MinHash(num_perm=self.num_perm, permutations=self._template.permutations, scheme=SCHEME)
         m.update_batch(list(shingles(text)))
         return m
 
@@ -77,7 +79,8 @@ class Deduper:
         values = np.frombuffer(sig, dtype=self._dtype)
         if len(values) != self.num_perm:
             return None
-        return MinHash(num_perm=self.num_perm, hashvalues=values.copy(), permutations=self._template.permutations)
+        return MinHash(num_perm=self.num_perm, hashvalues=values.copy(), permutations=self._template.permutations,
+                       scheme=SCHEME)
 
     def load(self, store: Store) -> int:
         """Rebuild the index from the store's signatures; returns how many were loaded."""

@@ -175,11 +175,11 @@ class _Ingest:
         self.waiting_links: dict[str, list[Duplicate]] = defaultdict(list)  # original id -> links
         self._key = 0
         self._last_report = 0.0
+        self.pool: _Pool | None = None
 
     # -- main loop ------------------------------------------------------
 
     def run(self, items: Iterable[Item]) -> IngestStats:
-        pool = _Pool(self.settings, self.workers) if self.workers > 0 else None
         try:
             batch: list[tuple[int, Article]] = []
             for item in items:
@@ -187,22 +187,23 @@ class _Ingest:
                 if task is not None:
                     batch.append(task)
                 if len(batch) >= CHUNK:
-                    self.submit(batch, pool)
+                    self.submit(batch)
                     batch = []
-                if pool is not None:
-                    while (res := pool.get(block=False)) is not None:
+                if self.pool is not None:
+                    while (res := self.pool.get(block=False)) is not None:
                         self.write(res)
                 self.report()
             if batch:
-                self.submit(batch, pool)
-            while pool is not None and pool.outstanding:
-                res = pool.get(block=True)
+                self.submit(batch)
+            while self.pool is not None and self.pool.outstanding:
+                res = self.pool.get(block=True)
                 assert res is not None
                 self.write(res)
                 self.report()
         finally:
-            if pool is not None:
-                pool.close()
+            if self.pool is not None:
+                self.pool.close()
+                self.pool = None
         # Links whose original failed to store: record them anyway so no copy goes unaccounted.
         for links in self.waiting_links.values():
             for d in links:
@@ -220,10 +221,13 @@ class _Ingest:
             self._last_report = now
             self.progress(self.stats)
 
-    def submit(self, batch: list[tuple[int, Article]], pool: _Pool | None) -> None:
-        if pool is None:
+    def submit(self, batch: list[tuple[int, Article]]) -> None:
+        if self.workers <= 0:
             self.write(extract_batch(self.extractor, batch))
             return
+        if self.pool is None:  # started on first use: a re-run with nothing new never loads the model
+            self.pool = _Pool(self.settings, self.workers)
+        pool = self.pool
         while pool.outstanding >= pool.limit:
             res = pool.get(block=True)
             assert res is not None

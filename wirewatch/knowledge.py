@@ -96,33 +96,55 @@ _CHAR_MAP = str.maketrans(
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
         "\u00f8": "o", "\u00d8": "o", "\u0142": "l", "\u0141": "l", "\u0111": "d", "\u0110": "d",
         "\u00e6": "ae", "\u00c6": "ae", "\u0153": "oe", "\u0152": "oe", "\u0131": "i", "\u00df": "ss",
-        "\u00fe": "th", "\u00f0": "d",
+        "\u00fe": "th", "\u00f0": "d", "\u00a0": " ",
     }
 )
-_POSSESSIVE = re.compile(r"(?<=\w)(?:'s|')$")
-_DROP = re.compile(r"[.'\"\u00ae\u2122]")
-_SPLIT = re.compile(r"[^\w]+")
+# Dots and apostrophes vanish ("U.S." -> "us", "N'Djamena" -> "ndjamena"); other punctuation splits words.
+_PUNCT_MAP = str.maketrans(
+    {**{c: " " for c in "!#$%()*+,-/:;<=>?@[\\]^_{|}~"}, ".": None, "'": None, '"': None, "&": " and "}
+)
+_SIMPLE = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*").fullmatch
+_SPLITTERS = b"!#$%()*+,-/:;<=>?@[\\]^_{|}~"
+_BYTE_MAP = bytes.maketrans(_SPLITTERS, b" " * len(_SPLITTERS))
 # Acronyms that are also everyday words match only when written in capitals.
 _STRICT_ACRONYMS = frozenset({"us", "is", "who", "car", "it", "am", "an", "or", "pa", "gb", "sco", "oas"})
 
 
 def normalise(text: str) -> str:
     """Lookup key: lowercase, no accents, no dots/apostrophes, '-' and '&' unified, no leading 'the'."""
-    t = text.translate(_CHAR_MAP).strip()
-    if not t.isascii():
+    low = text.lower()
+    if _SIMPLE(low) and not low.startswith("the ") and "saint" not in low:
+        return low  # the common case: plain words, single spaces
+    # str.translate with a dict is slow; most text is ASCII and takes the bytes path.
+    if text.isascii():
+        t = text.replace("`", "'") if "`" in text else text
+    else:
+        t = text.translate(_CHAR_MAP)
         t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
-    t = _POSSESSIVE.sub("", t.casefold())
-    t = _DROP.sub("", t.replace("&", " and "))
-    words = [w for w in _SPLIT.split(t) if w]
-    while words and words[0] == "the":
+    t = t.lower().strip()
+    if t.endswith("'s"):  # possessive: "Russia's", "the U.N.'s"
+        t = t[:-2]
+    elif t.endswith("'"):  # "the Philippines'"
+        t = t[:-1]
+    if "&" in t:
+        t = t.replace("&", " and ")
+    if t.isascii():
+        words = t.encode().translate(_BYTE_MAP, b".'\"").decode().split()
+    else:
+        words = t.translate(_PUNCT_MAP).split()
+    if words and words[0] == "the":
         del words[0]
-    return " ".join("st" if w == "saint" else "ste" if w == "sainte" else w for w in words)
+    if "saint" in t:
+        words = ["st" if w == "saint" else "ste" if w == "sainte" else w for w in words]
+    return " ".join(words)
 
 
 def _acronym_key(alias: str) -> str | None:
     """The key of an alias that is an acronym ("U.S.", "NATO", "DRC"), else None."""
+    if len(alias) > 12 or not alias.isupper():
+        return None
     letters = alias.replace(".", "").replace(" ", "")
-    if 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper() and letters.isascii():
+    if 2 <= len(letters) <= 6 and letters.isalpha() and letters.isascii():
         return letters.lower()
     return None
 
@@ -143,14 +165,16 @@ class _Index:
         self.plain: dict[str, Any] = {}
         self.acronyms: dict[str, Any] = {}
 
-    def add(self, alias: str, value: Any) -> None:
+    def add(self, alias: str, value: Any) -> str:
+        """Index an alias; returns its normalised key."""
         akey = _acronym_key(alias)
         if akey is not None:
             self.acronyms.setdefault(akey, value)
-        else:
-            key = normalise(alias)
-            if key:
-                self.plain.setdefault(key, value)
+            return akey
+        key = normalise(alias)
+        if key:
+            self.plain.setdefault(key, value)
+        return key
 
     def get(self, text: str, key: str | None = None) -> Any:
         if key is None:
@@ -229,7 +253,7 @@ def _countries() -> _Countries:
 class _Igos:
     by_id: dict[str, Igo]
     names: _Index
-    prefixes: dict[str, Igo]  # normalised alias -> organisation, for "UN X" / "EU X" prefixes
+    prefixes: dict[str, tuple[Igo, bool]]  # normalised alias -> (organisation, is an acronym), for "UN X"
     max_words: int
     surface: tuple[tuple[str, str], ...]
 
@@ -239,7 +263,7 @@ def _igos() -> _Igos:
     raw = _load("igos.json")["organisations"]
     by_id: dict[str, Igo] = {}
     names = _Index()
-    prefixes: dict[str, Igo] = {}
+    prefixes: dict[str, tuple[Igo, bool]] = {}
     surface: list[tuple[str, str]] = []
     for r in raw:
         kind = r.get("kind", "igo")
@@ -258,11 +282,12 @@ def _igos() -> _Igos:
         by_id[o.id] = o
         exact = set(r.get("exact_aliases", ()))
         ids = (o.id,) if _acronym_key(o.id) else ()  # "UNHCR", not "AL_QAEDA"
+        prefix = r.get("prefix", False)
         for a in (o.name, *ids, *o.aliases):
-            names.add(a, o)
+            key = names.add(a, o)
             surface.append((a, o.id))
-            if r.get("prefix") and a not in exact:
-                prefixes.setdefault(normalise(a), o)
+            if prefix and a not in exact:
+                prefixes.setdefault(key, (o, _acronym_key(a) is not None))
     max_words = max(len(k.split()) for k in prefixes) if prefixes else 0
     return _Igos(by_id, names, prefixes, max_words, tuple(surface))
 
@@ -298,6 +323,8 @@ def _plural(phrase: str) -> str:
     return f"{head} {p}" if head else p
 
 
+_TITLE_SECTORS = frozenset({"GOV", "MIL", "POL", "REB", "OPP", "LEG", "JUD", "PTY", "REL"})
+_PREPOSITIONS = frozenset({"of", "for", "at", "to", "with", "in", "from", "on"})
 _STOP = frozenset({"of", "the", "for", "and", "to", "on", "in", "de", "du", "des", "la", "le"})
 
 
@@ -306,22 +333,26 @@ def _titles() -> _Titles:
     raw = _load("titles.json")
     entries: dict[str, _Title] = {}
     words: set[str] = set()
+    shared: dict[tuple[str | None, bool, str], _Title] = {}
 
     def put(title: str, entry: _Title, *, pluralise: bool) -> None:
+        entry = shared.setdefault((entry.sector, entry.depends_on_org, entry.kind), entry)
         key = normalise(title)
         entries.setdefault(key, entry)
         if pluralise:
             entries.setdefault(_plural(key), entry)
 
-    for kind in ("person", "group", "org"):
-        for sector, titles in raw[kind].items():
-            for t in titles:
-                put(t, _Title(sector, False, kind), pluralise=True)
-                if kind == "person":
-                    words.update(normalise(t).split())
+    # Organisation-dependent titles first: "NATO troops" is IGO, not the plain MIL of "troops".
     for t, sector in raw["org_dependent"].items():
         put(t, _Title(sector, True, "person"), pluralise=True)
         words.update(normalise(t).split())
+    for kind in ("person", "group", "org"):
+        for sector, titles in raw[kind].items():
+            for t in titles:
+                put(t, _Title(sector, False, kind), pluralise=kind != "group")
+                # Descriptions ("farmer", "young man") are not titles written before a name.
+                if kind == "person" and sector in _TITLE_SECTORS:
+                    words.update(normalise(t).split())
     for t in raw["honorifics"]:
         words.update(normalise(t).split())
     words -= _STOP
@@ -412,12 +443,12 @@ def organisation(text: str) -> Igo | None:
         head = " ".join(words[:n])
         p = o.prefixes.get(head)
         if p is not None:
-            if n == 1:
+            org, is_acronym = p
+            if is_acronym:  # "who officials" is not the WHO
                 first = next((w for w in text.split() if w.lower() != "the"), "")
-                akey = _acronym_key(first)
-                if akey is not None and not _acronym_ok(first, akey):
+                if not _acronym_ok(first, head):
                     return None
-            return p
+            return org
     return None
 
 
@@ -459,21 +490,22 @@ def title_sector(title: str) -> tuple[str | None, bool] | None:
     matches = [(j - i, j, i, t.entries[k]) for i, j, k in _spans(words, t.max_words) if k in t.entries]
     if not matches:
         return None
-    n, end, start, head = max(matches, key=lambda m: (m[0], m[1]))
+    # In "X of/for/to Y" the head is X ("President of the European Commission").
+    prep = next((i for i, w in enumerate(words) if w in _PREPOSITIONS and i > 0), len(words))
+    n, end, start, head = max(matches, key=lambda m: (m[2] < prep, m[0], m[1]))
     if not head.depends_on_org:
         return head.sector, False
+    # A known organisation in the phrase ("NATO military commander": NATO, not "military";
+    # "Rapid Support Forces": the whole phrase).
+    o = _org_in(words)
+    if o is not None:
+        return o.sector, False
     # Another sector word outside the head: the nearest one before it, else after it.
     others = [m for m in matches if (m[1] <= start or m[2] >= end) and not m[3].depends_on_org and m[3].sector]
     if others:
         before = [m for m in others if m[1] <= start]
         pick = max(before, key=lambda m: (m[1], m[0])) if before else min(others, key=lambda m: (m[2], -m[0]))
         return pick[3].sector, False
-    # A known organisation among the remaining words.
-    rest_before, rest_after = words[:start], words[end:]
-    for rest in (rest_before, rest_after):
-        o = _org_in(rest)
-        if o is not None:
-            return o.sector, False
     return head.sector, True
 
 

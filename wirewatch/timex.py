@@ -141,6 +141,7 @@ _RULES: list[tuple[str, str]] = [
     ("relday", _I(r"\b(?P<rd>the\s+day\s+before\s+yesterday|the\s+day\s+after\s+tomorrow|yesterday|today|tonight|tomorrow|last\s+night|this\s+(?:morning|afternoon|evening))\b(?:['’]s)?")),
     ("edge", _I(r"\b(?:the\s+)?(?P<edge>end|beginning|start|middle)\s+of\s+(?:the\s+|this\s+|next\s+|last\s+)?(?P<u>year|month|week|decade)\b|\b(?P<ye>year|month)[- ]end\b")),
     ("relunit", _I(r"\b(?:(?P<lat>later|earlier|early|late)\s+)?(?P<rel>last|this|next|the\s+past|the\s+previous|the\s+coming|the\s+following|this\s+past|the\s+last|the\s+next|previous|following|coming)\s+(?P<u>week|weekend|month|year|decade|century|quarter|fortnight)\b(?:['’]s)?")),
+    ("weekend", _I(r"\b(?:over|at|on|during|across|throughout|for)\s+(?:the\s+)?(?P<we>weekend)\b")),
     ("anaphday", _I(r"\b(?P<ana>the\s+(?:following|next|previous|same|preceding)\s+day|the\s+day\s+(?:before|after)|the\s+(?:week|month|year)\s+(?:before|after)|a\s+day\s+(?:later|earlier))\b")),
     ("ago", rf"(?P<n>{NUM})[\s-]+(?P<u>{UNIT})s?\s+(?P<dir>{_P3})\b(?!\s+(?:the|a|an|his|her|its|their|that|this)\b)"),
     ("vague", _I(r"\b(?P<past>recently|lately|formerly|in\s+the\s+past|in\s+recent\s+(?:days|weeks|months|years|decades|times)|(?:a\s+few|several|some|many)\s+(?:days|weeks|months|years|decades)\s+(?:ago|back)|(?:years|decades|months)\s+ago|some\s+time\s+ago|a\s+while\s+ago|long\s+ago)\b"
@@ -152,7 +153,7 @@ _RULES: list[tuple[str, str]] = [
     ("time", rf"(?:{_I('at|by|from|until|around|about|before|after')}\s+)?(?P<H>[01]?\d)(?:[:.](?P<M>[0-5]\d))?\s*(?P<ap>{_P5})(?![\w])(?:\s+(?P<tz>{_P6}|GMT|UTC|[A-Z]{{2,4}}T))?(?:\s+(?P<nextday>{_P7}))?"
              rf"|(?<![\d:.])(?P<H24>[01]?\d|2[0-3]):(?P<M24>[0-5]\d)(?![\d:])(?:\s+(?P<tz2>{_P8}|GMT|UTC))?(?:\s+(?P<nextday2>{_P7}))?"
              rf"|\b(?P<noon>{_I('noon|midday|midnight')})\b"),
-    ("duration", rf"(?:(?P<pre>{_P9})\s+)?(?P<n>{NUM})(?P<sep>[\s-]+)(?P<u>{UNIT})(?P<pl>s)?\b(?!-old|\s+old\b|\s+of\s+age)"),
+    ("duration", rf"(?:(?P<pre>{_P9})\s+)?(?P<n>{NUM})(?P<sep>[\s-]+)(?P<u>{UNIT})(?P<pl>s)?\b(?!-old|\s+old\b|\s+of\s+age|\s+(?:ago|earlier|later|back|from\s+now|hence)\b)"),
     ("durbare", rf"\b(?P<pre>{_I('for|over|within|after|spanning|lasting')})\s+(?P<bu>{_I('decades|years|months|weeks|days|hours|centuries')})\b|\b(?P<bu2>{_I('decades|years|months|weeks')})-long\b|\b(?P<bu3>{_I('decades|centuries')})\b"),
 ]
 _COMPILED = [(k, re.compile(p)) for k, p in _RULES]
@@ -163,9 +164,10 @@ _COUNT_NOUNS = re.compile(
     r"refugees|families|houses|homes|cases|deaths|dead|killed|tonnes|tons|km|kilometres|kilometers|miles|"
     r"metres|meters|feet|barrels|dollars|euros|pounds|rupees|yuan|units|vehicles|members|fighters|"
     r"workers|students|prisoners|delegates|observers|seats|jobs|hectares|acres|square|mw|megawatts|"
-    r"strong|-strong|percent)\b", re.I)
+    r"strong|-strong|percent|schoolchildren|pupils|patients|survivors|victims|participants|"
+    r"respondents|companies|firms|schools|villages|sites|ships|aircraft|planes|tanks|weapons|rounds)\b", re.I)
 _QUANT_BEFORE = re.compile(
-    r"(?:about|around|some|nearly|almost|over|than|least|approximately|roughly|only|just|estimated|"
+    r"(?:about|around|some|nearly|almost|than|least|approximately|roughly|only|just|estimated|"
     r"no\.|number|resolution|flight|route|page|article|code|model|us\$|\$|€|£)\s*$", re.I)
 _ANNIV_TAIL = re.compile(r"(?:\s+(?!(?:by|with|and|or|in|on|at|to|for|from|that|which|who|as|when|while|but|"
                          r"was|were|is|are|has|had|will|would)\b)[A-Za-z][\w-]*){0,3}")
@@ -279,8 +281,13 @@ def _pick_year(anchor: date, month: int, day: int | None, tense: str | None) -> 
     key = (month, day if day is not None else 0)
     if tense == PAST:
         return anchor.year if key <= key_a else anchor.year - 1
-    if tense == FUTURE:
-        return anchor.year if key >= key_a else anchor.year + 1
+    if tense == FUTURE or (tense == PRESENT and day is not None):
+        # a dated present ("the vote runs from May 3") is a schedule
+        if key >= key_a:
+            return anchor.year
+        # "is to run from January 23" said on January 28: a stretch already under way
+        recent = _safe_date(anchor.year, month, min(day or 1, 28))
+        return anchor.year if recent and (anchor - recent).days <= 45 else anchor.year + 1
     if day is None:  # "in July" with no tense: news mostly reports the past
         return anchor.year if month <= anchor.month + 1 else anchor.year - 1
     best = min((anchor.year - 1, anchor.year, anchor.year + 1),
@@ -355,9 +362,9 @@ def _res_md(m: re.Match, c: _Ctx) -> Resolved:
     day = int(re.match(r"\d+", m["d"])[0])
     if m["y"]:
         x = _safe_date(int(m["y"]), mon, day)
-        return ("DATE", _d(x), _mod(m["mod"])) if x else None
+        return ("DATE", _d(x), _mod(m.groupdict().get("mod"))) if x else None
     if c.anchor is None:
-        return "DATE", None, _mod(m["mod"])
+        return "DATE", None, _mod(m.groupdict().get("mod"))
     wd = m["wd"]
     y = _pick_year(c.anchor, mon, day, c.tense)
     if wd:  # "Tuesday, March 3": the weekday settles the year when tense cannot
@@ -368,12 +375,12 @@ def _res_md(m: re.Match, c: _Ctx) -> Resolved:
                 y = cand
                 break
     x = _safe_date(y, mon, day)
-    return ("DATE", _d(x), _mod(m["mod"])) if x else None
+    return ("DATE", _d(x), _mod(m.groupdict().get("mod"))) if x else None
 
 
 def _res_my(m: re.Match, c: _Ctx) -> Resolved:
     mon = _MONTHS[m["mon"].rstrip(".").lower()]
-    return "DATE", f"{int(m['y']):04d}-{mon:02d}", _mod(m["mod"])
+    return "DATE", f"{int(m['y']):04d}-{mon:02d}", _mod(m.groupdict().get("mod"))
 
 
 _MAY_CONTEXT = re.compile(r"(?:in|since|until|till|by|from|of|early|late|mid|during|before|after|through|"
@@ -392,9 +399,9 @@ def _res_month(m: re.Match, c: _Ctx) -> Resolved:
         if word == "may" and re.match(r"\s+(?:be|have|not|also|well)\b", after):
             return None
     if c.anchor is None and not m["rel"]:
-        return "DATE", None, _mod(m["mod"])
+        return "DATE", None, _mod(m.groupdict().get("mod"))
     if c.anchor is None:
-        return "DATE", None, _mod(m["mod"])
+        return "DATE", None, _mod(m.groupdict().get("mod"))
     rel = (m["rel"] or "").lower()
     if "last" in rel or "past" in rel:
         y = c.anchor.year if mon < c.anchor.month else c.anchor.year - 1
@@ -405,7 +412,7 @@ def _res_month(m: re.Match, c: _Ctx) -> Resolved:
     else:
         tense = PAST if re.search(r"\bsince\s*$", before, re.I) else c.tense
         y = _pick_year(c.anchor, mon, None, tense)
-    return "DATE", f"{y:04d}-{mon:02d}", _mod(m["mod"])
+    return "DATE", f"{y:04d}-{mon:02d}", _mod(m.groupdict().get("mod"))
 
 
 def _res_season(m: re.Match, c: _Ctx) -> Resolved:
@@ -417,9 +424,9 @@ def _res_season(m: re.Match, c: _Ctx) -> Resolved:
         return None  # a bare lower-case "summer" is too often generic
     code = _SEASONS[word]
     if m["y"]:
-        return "DATE", f"{int(m['y']):04d}-{code}", _mod(m["mod"])
+        return "DATE", f"{int(m['y']):04d}-{code}", _mod(m.groupdict().get("mod"))
     if c.anchor is None:
-        return "DATE", None, _mod(m["mod"])
+        return "DATE", None, _mod(m.groupdict().get("mod"))
     start_month = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}[code]
     y = c.anchor.year
     began = (c.anchor.month, c.anchor.day) >= (start_month, 21)
@@ -429,7 +436,7 @@ def _res_season(m: re.Match, c: _Ctx) -> Resolved:
             y = c.anchor.year - 1
     elif "next" in rel or "coming" in rel or (rel in ("", "the", "in", "during") and c.tense == FUTURE):
         y = y + 1 if began else y
-    return "DATE", f"{y:04d}-{code}", _mod(m["mod"])
+    return "DATE", f"{y:04d}-{code}", _mod(m.groupdict().get("mod"))
 
 
 def _res_year(m: re.Match, c: _Ctx) -> Resolved:
@@ -442,7 +449,7 @@ def _res_year(m: re.Match, c: _Ctx) -> Resolved:
         return None
     if re.match(r"\s*[-–]\s*\d", after) and not re.match(r"\s*[-–]\s*(?:19|20)\d\d\b", after):
         return None  # a score or a range of counts ("2012-3")
-    return "DATE", f"{y:04d}", _mod(m["mod"])
+    return "DATE", f"{y:04d}", _mod(m.groupdict().get("mod"))
 
 
 def _res_year2(m: re.Match, c: _Ctx) -> Resolved:
@@ -452,13 +459,13 @@ def _res_year2(m: re.Match, c: _Ctx) -> Resolved:
 
 
 def _res_decade(m: re.Match, c: _Ctx) -> Resolved:
-    return "DATE", m["dec"][:3], _mod(m["mod"])
+    return "DATE", m["dec"][:3], _mod(m.groupdict().get("mod"))
 
 
 def _res_decadew(m: re.Match, c: _Ctx) -> Resolved:
     digit = _DECADE_WORDS[m["decw"].lower()]
     century = 19 if c.anchor is None or c.anchor.year < 2030 + digit * 10 else 20
-    return "DATE", f"{century}{digit}", _mod(m["mod"])
+    return "DATE", f"{century}{digit}", _mod(m.groupdict().get("mod"))
 
 
 def _res_century(m: re.Match, c: _Ctx) -> Resolved:
@@ -572,6 +579,12 @@ def _res_relunit(m: re.Match, c: _Ctx) -> Resolved:
     return "DATE", _unit_value(c.anchor, unit, k), mod
 
 
+def _res_weekend(m: re.Match, c: _Ctx) -> Resolved:
+    if c.anchor is None:
+        return "DATE", None, None
+    return "DATE", _weekend(c.anchor, 0, c.tense or PAST), None
+
+
 def _res_edge(m: re.Match, c: _Ctx) -> Resolved:
     unit = (m["u"] or m["ye"]).lower()
     mod = _MOD_CODE.get((m["edge"] or "end").lower())
@@ -629,6 +642,9 @@ def _res_ago(m: re.Match, c: _Ctx) -> Resolved:
         return "DURATION", _duration(n, unit), None
     if n is None:
         return "DATE", "PAST_REF" if d in ("ago", "earlier", "back") else "FUTURE_REF", None
+    if unit in ("second", "minute", "hour") and not (unit == "hour" and n >= 24 and d in ("ago", "back")):
+        # the anchor has no clock time, so "an hour later" cannot be placed: keep its length
+        return "DURATION", _duration(n, unit), None
     if d in ("earlier", "later"):
         base = c.ref or c.anchor
         sign = -1 if d == "earlier" else 1
@@ -718,7 +734,8 @@ def _res_duration(m: re.Match, c: _Ctx) -> Resolved:
     n = _number(raw_n)
     if n is None and raw_n not in _VAGUE_NUM:
         return None
-    if n is not None and n > 1000 and unit not in ("second", "minute", "hour", "day"):
+    if n is not None and n > 1000 and (unit not in ("second", "minute", "hour", "day") or (
+            re.fullmatch(r"(?:19|20)\d\d", raw_n) and not m["sep"].startswith("-"))):
         return None
     if re.match(r"\s+(?:ago|earlier|later|back)\b", after):
         return None  # handled as a date by the "ago" rule
@@ -740,7 +757,7 @@ _RESOLVERS: dict[str, Callable[[re.Match, _Ctx], Resolved]] = {
     "mdy": _res_md, "dmy": _res_md, "my": _res_my, "month": _res_month, "season": _res_season,
     "year": _res_year, "year2": _res_year2, "decade": _res_decade, "decadew": _res_decadew,
     "century": _res_century, "weekday": _res_weekday, "named": _res_named, "relday": _res_relday,
-    "edge": _res_edge, "relunit": _res_relunit, "anaphday": _res_anaph, "ago": _res_ago,
+    "edge": _res_edge, "weekend": _res_weekend, "relunit": _res_relunit, "anaphday": _res_anaph, "ago": _res_ago,
     "vague": _res_vague, "set": _res_set, "time": _res_time, "duration": _res_duration,
     "durbare": _res_durbare,
 }
@@ -773,7 +790,7 @@ _RULE_TRIGGERS: dict[str, set[str]] = {
     "weekday": set(_WEEKDAYS), "named": {"christmas", "halloween", "valentine", "boxing", "year"},
     "relday": {"yesterday", "today", "tonight", "tomorrow", "night", "morning", "afternoon", "evening"},
     "edge": {"end", "beginning", "start", "middle"},
-    "relunit": _UNITS, "anaphday": _UNITS, "duration": _UNITS, "ago": _UNITS,
+    "weekend": {"weekend"}, "relunit": _UNITS, "anaphday": _UNITS, "duration": _UNITS, "ago": _UNITS,
     "durbare": {"decades", "years", "months", "weeks", "days", "hours", "centuries"},
     "vague": {"recently", "lately", "formerly", "past", "recent", "ago", "future", "ahead", "coming",
               "notice", "now", "currently", "present", "presently", "nowadays", "days", "moment", "back",
@@ -852,7 +869,7 @@ def _text_tense(text: str, start: int, end: int) -> str | None:
 
 
 _FORCE_PAST = re.compile(r"(?i)\b(?:since|last|past|previous|ago|earlier)\s*$")
-_FORCE_FUTURE = re.compile(r"(?i)\b(?:next|coming|upcoming|from)\s*$")
+_FORCE_FUTURE = re.compile(r"(?i)\b(?:next|coming|upcoming)\s*$")
 
 
 def find(text: str, anchor: date | datetime | str | None, *, doc: Any = None,
@@ -880,7 +897,7 @@ def find(text: str, anchor: date | datetime | str | None, *, doc: Any = None,
             anniv = cand
             continue
         tense = None
-        if cand.kind in ("mdy", "dmy", "month", "weekday", "season", "named", "time") or (
+        if cand.kind in ("mdy", "dmy", "month", "weekday", "season", "named", "time", "weekend") or (
                 cand.kind == "relunit" and "weekend" in m[0].lower()):
             before = text[max(0, cand.start - 12):cand.start]
             if _FORCE_PAST.search(before):
@@ -896,6 +913,8 @@ def find(text: str, anchor: date | datetime | str | None, *, doc: Any = None,
             continue
         typ, value, mod = res
         start, end = _trim(text, cand.start, cand.end, cand.kind)
+        if out and value and cand.kind in ("mdy", "dmy") and not m["y"]:
+            value = _range_end(text, out[-1], start, value)
         if anniv is not None and anniv.end == cand.start and typ == "DATE":
             merged = _anniversary(text, anniv, start, end, value, a, tense or tense_at(start, end))
             if merged is not None:
@@ -907,6 +926,22 @@ def find(text: str, anchor: date | datetime | str | None, *, doc: Any = None,
         if value and typ in ("DATE", "TIME") and re.match(r"\d{4}-\d\d-\d\d", value):
             ref = date.fromisoformat(value[:10])
     return out
+
+
+_RANGE_SEP = re.compile(r"\s*(?:to|through|until|till|and|-|–|—)\s*$", re.I)
+
+
+def _range_end(text: str, prev: Timex, start: int, value: str) -> str:
+    """'from November 20 to December 11': the end of a range does not come before its start."""
+    if prev.type != "DATE" or not prev.value or not re.fullmatch(r"\d{4}-\d\d-\d\d", prev.value):
+        return value
+    if not _RANGE_SEP.fullmatch(text[prev.end:start]) or not re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return value
+    if value < prev.value:
+        return f"{int(value[:4]) + 1:04d}{value[4:]}"
+    if value[:4] > prev.value[:4] and f"{int(prev.value[:4]):04d}{value[4:]}" >= prev.value:
+        return f"{int(prev.value[:4]):04d}{value[4:]}"
+    return value
 
 
 def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
@@ -985,7 +1020,7 @@ _FUTURE_AUX = {"will", "'ll", "’ll", "shall", "wo", "would", "may", "might", "
 _FUTURE_HEADS = {"due", "plan", "expect", "schedule", "set", "intend", "aim", "hope", "want", "seek",
                  "prepare", "agree", "decide", "promise", "vow", "threaten", "pledge", "propose", "go",
                  "likely", "unlikely", "ready", "wish", "vote", "call", "urge", "ask", "invite", "able",
-                 "poised", "slate", "need", "have", "try", "offer", "announce"}
+                 "poised", "slate", "need", "have", "try", "offer", "announce", "be"}
 _SCHEDULE_VERBS = {"schedule", "reschedule", "postpone", "delay", "slate", "plan", "set", "adjourn",
                    "defer", "push", "move"}
 

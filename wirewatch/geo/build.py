@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
+import re
 import sqlite3
 import sys
 import tempfile
@@ -42,7 +42,7 @@ from typing import Any
 
 from .gazetteer import ascii_fold, normalise
 
-SCHEMA = 5  # bump when the tables, the data or `normalise` change
+SCHEMA = 6  # bump when the tables, the data or `normalise` change
 DATA = Path(__file__).resolve().parent.parent / "data"
 ADMIN1_TSV = DATA / "geo_admin1.tsv"
 COUNTRIES_TSV = DATA / "geo_countries.tsv"
@@ -98,11 +98,29 @@ _COMPASS = {"nord": "north", "sud": "south", "est": "east", "ouest": "west", "no
             "oriental": "eastern", "occidental": "western"}
 
 
+_ADJ = {"southern": "south", "northern": "north", "eastern": "east", "western": "west", "central": "central"}
+# Generic words of local-language admin1 names ("Anhui Sheng", "Guangxi Zhuangzu Zizhiqu",
+# "Moskovskaya Oblast'", "Provincia de Buenos Aires"): news writes the bare name.
+_ADMIN_SUFFIX = re.compile(
+    r"\s+(?:(?:uygur|zhuangzu|huizu)\s+)?(?:sheng|shi|zizhiqu|autonomous region|province|region|state|oblast|"
+    r"kray|krai|respublika|governorate|prefecture|department|departement|municipality|voivodeship|county)$")
+_ADMIN_PREFIX = re.compile(
+    r"^(?:provincia de|provincia di|province of|departamento de|departement de|estado de|state of|region de|"
+    r"region of|muhafazat|wilayat|respublika|gouvernorat de|republic of)\s+")
+
+
 def _english_variants(name: str) -> list[str]:
     words = normalise(name).split()
+    out = []
+    bare = _ADMIN_PREFIX.sub("", _ADMIN_SUFFIX.sub("", " ".join(words)))
+    if bare != " ".join(words) and len(bare) >= 3:
+        out.append(bare)
+        words = bare.split()
+    if words and words[0] in _ADJ:  # "Southern Darfur" -> "South Darfur"
+        out.append(" ".join([_ADJ[words[0]], *words[1:]]))
     if not any(w in _COMPASS for w in words):
-        return []
-    out = [" ".join(_COMPASS.get(w, w) for w in words)]
+        return out
+    out.append(" ".join(_COMPASS.get(w, w) for w in words))
     if words[-1] in _COMPASS:  # "Kasai Oriental" -> "Eastern Kasai"
         out.append(" ".join([_COMPASS[words[-1]], *words[:-1]]))
     if words[0] in _COMPASS:

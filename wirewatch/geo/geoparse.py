@@ -252,7 +252,9 @@ class Resolver:
             if r.country_iso3:
                 weights[r.country_iso3] += DATELINE_COUNTRY if o is dl else 1.0
             if r.feature in ("city", "admin1", "region") and c.feature in ("city", "admin1", "region"):
-                nearest = min(nearest, km(c, r))
+                # a state is as near as can be to the towns inside it (its centre may be far from them)
+                inside = c.feature == "admin1" and r.country_iso3 == c.country_iso3 and r.admin1 == c.name
+                nearest = min(nearest, 0.0 if inside else km(c, r))
         for iso, n in dem.items():
             weights[iso] += DEMONYM_WEIGHT * min(n, 4)
         total = sum(weights.values())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from .. import knowledge as kb
 from ..models import Entity, Role
 from .context import Analysis
+from .text import name_key
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -29,6 +30,24 @@ GROUP_SECTORS = {"army": "MIL", "military": "MIL", "forces": "MIL", "troops": "M
 @lru_cache(maxsize=1)
 def _igo_codes() -> frozenset[str]:
     return frozenset(g.code for g in kb.igos())
+
+
+@lru_cache(maxsize=1)
+def _known_actors() -> dict[str, tuple[str | None, str]]:
+    """Packaged list of well-known non-state actors (armed groups, NGOs, media): key -> (country, sector)."""
+    import json
+    from importlib.resources import files
+
+    data = json.loads((files("wirewatch") / "data" / "actors.json").read_text("utf-8"))
+    out: dict[str, tuple[str | None, str]] = {}
+    for row in data["actors"]:
+        for name in (row["name"], *row["aliases"]):
+            out[name_key(name)] = (row["country"], row["sector"])
+    return out
+
+
+def known_actor(name: str) -> tuple[str | None, str] | None:
+    return _known_actors().get(name_key(name))
 
 
 def _code_of_text(text: str) -> tuple[str | None, str | None]:
@@ -172,6 +191,10 @@ def code(a: Analysis) -> None:
     for e in a.entities:
         if e.type != "ORG":
             continue
+        known = known_actor(e.name) or next((k for m in e.mentions if (k := known_actor(m.text))), None)
+        if known:
+            e.country, e.sector = known[0] or e.country, known[1]
+            continue
         code_, sector = _code_of_text(e.name)
         for m in e.mentions:
             if code_:
@@ -199,9 +222,9 @@ def code(a: Analysis) -> None:
         e.sector = (found[0] if found and found[0] else None) or _org_context_sector(a, e)
         if e.country is None:
             e.country = main
-    for e in a.entities:
-        if e.type != "PERSON":
-            continue
+    coded: list[tuple[int, str]] = []  # (offset, country) of people whose titles named a country
+    people = sorted((e for e in a.entities if e.type == "PERSON"), key=lambda e: e.mentions[0].start)
+    for e in people:
         roles: list[Role] = []
         for m in e.mentions:
             span = doc.char_span(m.start, m.end, alignment_mode="expand")
@@ -220,5 +243,20 @@ def code(a: Analysis) -> None:
                 e.sector = r.sector
             if e.country is None and r.country:
                 e.country = r.country
+        first = e.mentions[0].start
+        if e.country is not None and roles:
+            coded.append((first, e.country))
+        elif e.country is None and roles:
+            # A list of officials shares the country named for the first of them:
+            # "U.S. President Joe Biden's aides ... Secretary of State Antony Blinken".
+            sent = doc.char_span(first, e.mentions[0].end, alignment_mode="expand")
+            if sent is not None:
+                s = sent.sent
+                prev_start = doc[s.start - 1].sent.start_char if s.start > 0 else s.start_char
+                near = [c for pos, c in coded if prev_start <= pos < first]
+                if near:
+                    e.country = near[-1]
+                    for r in roles:
+                        r.country = r.country or e.country
         if e.country is None:
             e.country = main

@@ -356,8 +356,9 @@ def _best_name(mentions: list[RawMention], label: str) -> str:
     if label in {"GPE", "ORG"}:
         # The fullest form: "Democratic Republic of Congo" over "Congo", but not an acronym.
         longest = max(texts, key=lambda t: (not _ACRONYM.match(t), len(t)))
-        return smart_title(longest)
-    return smart_title(texts[0])
+        return longest if any(m.text == longest and not m.extra.get("dateline") for m in mentions) \
+            else smart_title(longest)
+    return texts[0]
 
 
 def extract(a: Analysis) -> None:

@@ -51,7 +51,7 @@ REFERRING = {
     "fighters": ("sector", "REB"), "militia": ("sector", "REB"), "insurgents": ("sector", "REB"),
     "army": ("sector", "MIL"), "military": ("sector", "MIL"), "troops": ("sector", "MIL"),
     "forces": ("sector", "MIL"), "soldiers": ("sector", "MIL"), "police": ("sector", "POL"),
-    "alliance": ("sector", "IGO"), "bloc": ("sector", "IGO"), "union": ("sector", "IGO"),
+    "alliance": ("sector", "IGO"), "allies": ("sector", "IGO"), "bloc": ("sector", "IGO"), "union": ("sector", "IGO"),
     "government": ("gov", None), "authorities": ("gov", None), "administration": ("gov", None),
     "junta": ("gov", None), "country": ("country", None), "nation": ("country", None),
     "movement": ("name", None), "group": ("sector", "REB"), "council": ("name", None),
@@ -145,14 +145,16 @@ class _Refs:
     def entities_of(self, tok: Token) -> list[Entity]:
         """Entities a noun phrase denotes: itself, its coordinated members, or what it refers back to."""
         out: list[Entity] = []
-        members = [tok, *[c for c in tok.children if c.dep_ == "conj"]]
+        # spaCy's small model often attaches "A and B" as nmod + cc rather than conj
+        members = [tok, *[c for c in tok.children if c.dep_ == "conj"
+                          or c.dep_ == "nmod" and any(g.dep_ == "cc" for g in c.children)]]
         for m in members:
             e = self.one(m)
             if e is not None and e not in out:
                 out.append(e)
         return out
 
-    def one(self, tok: Token) -> Entity | None:
+    def one(self, tok: Token, depth: int = 0) -> Entity | None:
         a = self.a
         e = a.entity_of(tok)
         if e is not None and e.type != "LOC":
@@ -161,14 +163,15 @@ class _Refs:
         for c in tok.children:
             if c.dep_ in {"compound", "poss", "amod", "nmod", "appos"} and c.i != tok.i:
                 e = a.entity_of(c)
+                if e is None and c.pos_ == "NOUN" and depth < 2:
+                    e = self.one(c, depth + 1)  # "the alliance's members"
                 if e is not None and e.type in {"PERSON", "ORG", "GPE", "NORP"}:
                     return e
         for c in tok.children:
-            if c.dep_ == "prep" and c.lower_ == "of":
+            if c.dep_ == "prep" and c.lower_ in {"of", "from"}:
                 for g in c.children:
                     if g.dep_ == "pobj":
-                        e = a.entity_of(g) or next((a.entity_of(x) for x in g.children
-                                                    if x.dep_ in {"compound", "poss"} and a.entity_of(x)), None)
+                        e = self.one(g, depth + 1) if depth < 2 else a.entity_of(g)
                         if e is not None and e.type in {"ORG", "GPE", "NORP", "PERSON"}:
                             return e
         at = tok.idx
@@ -259,7 +262,8 @@ def _status(tok: Token) -> str:
            for c in children) and any(c.lower_ in {"would", "will", "could"} for c in children):
         return "hypothetical"
     neg = any(c.dep_ == "neg" for c in children)
-    for v in verbs[1:]:
+    governors = verbs if tok.pos_ == "NOUN" else verbs[1:]
+    for v in governors:
         lemma = v.lemma_.lower()
         if lemma in NEG_GOVERNORS:
             return "negated"
@@ -268,14 +272,12 @@ def _status(tok: Token) -> str:
     if neg:
         return "negated"
     aux = {c.lower_ for v in verbs[:2] for c in v.children if c.dep_ in {"aux", "auxpass"}}
-    for v in verbs[1:]:
+    for v in governors:
         lemma = v.lemma_.lower()
         if lemma in EXPECT_GOVERNORS or v.lower_ == "likely":
             return "expected"
         if lemma in PLAN_GOVERNORS:
             return "planned"
-    if any(c.lower_ == "expected" for v in verbs for c in v.children):
-        return "expected"
     if aux & EXPECT_AUX:
         return "expected"
     if aux & FUTURE_AUX or "would" in aux or (("is" in aux or "are" in aux) and any(
@@ -286,14 +288,26 @@ def _status(tok: Token) -> str:
     return "occurred"
 
 
+NESTED = {"advcl", "ccomp", "relcl", "parataxis", "acl"}
+
+
 def _clause_tokens(trigger: Token) -> set[int]:
+    """Tokens of the trigger's own clause, without the clauses nested in it."""
     head = trigger
     if trigger.pos_ == "NOUN":
         while head.pos_ not in {"VERB", "AUX"} and head.head is not head:
             head = head.head
-    ids = set()
-    for t in head.subtree:
+    ids: set[int] = set()
+    stack = [head]
+    while stack:
+        t = stack.pop()
         ids.add(t.i)
+        for c in t.children:
+            if c.dep_ in NESTED and c.pos_ in {"VERB", "AUX"} and not any(x.i == trigger.i for x in c.subtree):
+                continue
+            if c.dep_ == "conj" and c.pos_ in {"VERB", "AUX"}:
+                continue
+            stack.append(c)
     return ids
 
 
@@ -372,6 +386,9 @@ def extract(a: Analysis) -> None:
             obj = _object(tok)
             if obj is not None and not passive:
                 targets = targets or refs.entities_of(obj)
+                if not targets and etype == "CONSULT":
+                    for p in _pobjs(tok, {"from"}):  # "met officials from the alliance"
+                        targets = refs.entities_of(p)
             if not targets:
                 for p in _pobjs(tok, TARGET_PREPS.get(etype, set())):
                     targets = refs.entities_of(p)

@@ -76,8 +76,8 @@ def parse_number(words: list[str]) -> float | None:
 def _num_tokens(doc, i: int) -> tuple[int, int] | None:
     """The run of number tokens starting at i ('1.7', 'million')."""
     t = doc[i]
-    if not (t.like_num or t.lower_ in WORDS) or t.lower_ in {"one"} and t.dep_ not in {"nummod"}:
-        return None
+    if not (t.like_num or t.lower_ in WORDS) or t.lower_ == "one":
+        return None  # "one" is nearly always a pronoun or "one of", not a count worth indexing
     j = i + 1
     while j < len(doc) and (doc[j].lower_ in SCALES or doc[j].like_num and doc[j].ent_type_ == t.ent_type_
                             and doc[j].lower_ not in {"and", "to"}):

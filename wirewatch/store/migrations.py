@@ -201,3 +201,17 @@ def m002_full_text_search(m: Migrator) -> None:
         m.run("""ALTER TABLE articles ADD COLUMN tsv tsvector GENERATED ALWAYS AS
             (to_tsvector('english', coalesce(title, '') || ' ' || text)) STORED""")
         m.run("CREATE INDEX articles_tsv ON articles USING GIN (tsv)")
+
+
+@migration(200, "watches")
+def m200_watches(m: Migrator) -> None:
+    """Saved queries (`wirewatch.watch`) and the alerts they raised; one alert per (watch, dedup key)."""
+    m.run("""CREATE TABLE watches (
+        id {serial} PRIMARY KEY, name TEXT NOT NULL, query TEXT NOT NULL,
+        webhook TEXT, log_path TEXT, created_at TEXT NOT NULL)""")
+    m.run("""CREATE TABLE alerts (
+        id {serial} PRIMARY KEY, watch_id {bigint} NOT NULL REFERENCES watches (id) ON DELETE CASCADE,
+        article_id TEXT NOT NULL, event_id TEXT, dedup_key TEXT NOT NULL, created_at TEXT NOT NULL,
+        payload TEXT NOT NULL, delivery TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
+        UNIQUE (watch_id, dedup_key))""")
+    m.run("CREATE INDEX alerts_created ON alerts (created_at)")

@@ -1,0 +1,465 @@
+"""Story clustering: each new article joins the most similar recent story or starts one.
+
+An article is a sparse vector of four blocks - words of the title and text,
+entity names, resolved places, and months/years it mentions - each block
+L2-normalised and weighted, then weighted again by IDF at comparison time.
+A story is the sum of its articles' vectors; an article joins the story whose
+centroid is most similar (cosine) if that is at least `threshold` and the
+story was seen within `window_days` of the article, else it starts a story.
+
+The IDF is the document frequency of the articles clustered *before* the one
+being placed, so the result is a pure function of the ingest order: replaying
+the store in `seq` order (`recluster`) reproduces what incremental ingest
+decided, and a restarted process rebuilds the same state from the per-article
+vectors kept in `story_articles`. Why TF-IDF and not sentence embeddings: see
+`bench/stories.py` (measured there: embeddings cost more than extraction
+itself on 2 cores and did not separate same-kind events better than names,
+places and dates do).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from .models import ArticleRecord
+
+if TYPE_CHECKING:
+    from .store.base import Store, StoredMeta
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Story", "StoryConfig", "StoryIndex", "article_features", "attach", "get_story", "list_stories",
+    "recluster", "search_stories", "story_of",
+]
+
+# Block weights and the joining threshold were chosen on the ECB+ *training* topics only
+# (bench/stories.py --fit; topics 36-45 and the dev topics never took part) and are
+# round numbers near the optimum there, not exact optima. Names, places and dates
+# weigh more than words because two stories of the same kind (two earthquakes, two
+# rehab stays) share almost all their vocabulary and differ mainly in who, where, when.
+W_WORDS = 1.0
+W_ENTITIES = 1.0
+W_PLACES = 0.5
+W_DATES = 0.5
+THRESHOLD = 0.2
+
+ACTOR_TYPES = frozenset({"PERSON", "ORG", "NORP", "EVENT", "LAW", "FAC"})
+WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _stopwords() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "told", "according", "news", "reported"}
+
+
+STOP = _stopwords()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryConfig:
+    """How stories are formed. `window_days=None` means no time limit (used for ECB+)."""
+
+    window_days: int | None = 7
+    threshold: float = THRESHOLD
+    w_words: float = W_WORDS
+    w_entities: float = W_ENTITIES
+    w_places: float = W_PLACES
+    w_dates: float = W_DATES
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A story as shown to a user: label parts, time span and member articles (oldest first)."""
+
+    id: int
+    label: str
+    actors: list[str]
+    place: str | None
+    first_seen: str | None
+    last_seen: str | None
+    n_articles: int
+    article_ids: list[str] = field(default_factory=list)
+
+
+def _norm_name(s: str) -> str:
+    s = unicodedata.normalize("NFKD", s.lower())
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = re.sub(r"^the\s+|['’]s$", "", s.strip())
+    return re.sub(r"[^\w]+", " ", s).strip()
+
+
+def _block(counts: Counter[str], weight: float) -> dict[str, float]:
+    """Sublinear tf (1 + log tf), L2-normalised, times the block weight."""
+    if not counts or weight <= 0:
+        return {}
+    tf = {t: 1.0 + math.log(c) for t, c in counts.items()}
+    n = math.sqrt(sum(v * v for v in tf.values()))
+    return {t: weight * v / n for t, v in tf.items()}
+
+
+def _iso_day(value: str | None) -> date | None:
+    if not value or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def article_day(record: ArticleRecord, fallback: str | None = None) -> date | None:
+    """The day an article belongs to: its published date, else `fallback` (the ingest time)."""
+    return _iso_day(record.article.published) or _iso_day(fallback)
+
+
+def article_features(record: ArticleRecord, config: StoryConfig = StoryConfig()) -> dict[str, float]:
+    """The article's weighted term vector (before IDF): words, `e:` names, `p:` places, `d:` dates."""
+    text = f"{record.article.title or ''}\n{record.article.text}"
+    words = Counter(w for w in WORD.findall(text.lower()) if w not in STOP)
+    ents: Counter[str] = Counter()
+    for e in record.entities:
+        if e.type in ACTOR_TYPES:
+            key = _norm_name(e.name)
+            if key:
+                ents[f"e:{key}"] += max(1, len(e.mentions))
+    places: Counter[str] = Counter()
+    for p in record.places:
+        key = str(p.geonameid) if p.geonameid else _norm_name(p.name)
+        if key:
+            places[f"p:{key}"] += max(1, len(p.mentions))
+    dates: Counter[str] = Counter()
+    values = [record.article.published] + [t.value for t in record.times if t.type == "DATE"]
+    for v in values:
+        if v and re.match(r"\d{4}", v):
+            dates[f"y:{v[:4]}"] += 1
+            if re.match(r"\d{4}-\d{2}", v):
+                dates[f"m:{v[:7]}"] += 1
+    vec: dict[str, float] = {}
+    for counts, w in ((words, config.w_words), (ents, config.w_entities), (places, config.w_places),
+                      (dates, config.w_dates)):
+        vec.update(_block(counts, w))
+    return vec
+
+
+@dataclass(slots=True)
+class _StoryState:
+    id: int
+    vec: dict[str, float] = field(default_factory=dict)
+    norm: float = 0.0
+    first: date | None = None
+    last: date | None = None
+    n: int = 0
+    actors: Counter[str] = field(default_factory=Counter)  # display name -> articles naming it
+    places: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where one article went: its story, the similarity that decided it, and whether it is new."""
+
+    article_id: str
+    story_id: int
+    similarity: float
+    new_story: bool
+
+
+class StoryIndex:
+    """The in-memory clustering state; `add` places one article. Deterministic in the order of adds."""
+
+    def __init__(self, config: StoryConfig | None = None):
+        self.config = config or StoryConfig()
+        self.df: Counter[str] = Counter()
+        self.n_docs = 0
+        self.stories: dict[int, _StoryState] = {}
+        self._postings: dict[str, set[int]] = {}
+        self._next_id = 1
+
+    def _idf(self, term: str) -> float:
+        return math.log((1 + self.n_docs) / (1 + self.df.get(term, 0))) + 1.0
+
+    def _open(self, s: _StoryState, day: date | None) -> bool:
+        w = self.config.window_days
+        if w is None or day is None or s.last is None or s.first is None:
+            return True
+        return (day - s.last).days <= w and (s.first - day).days <= w
+
+    def score(self, vec: dict[str, float], day: date | None) -> tuple[int | None, float]:
+        """The best open story for this vector and its cosine similarity (None if no candidate)."""
+        dots: dict[int, float] = {}
+        dn = 0.0
+        for t, v in vec.items():
+            idf = self._idf(t)
+            dn += (v * idf) ** 2
+            for sid in self._postings.get(t, ()):
+                s = self.stories[sid]
+                dots[sid] = dots.get(sid, 0.0) + v * idf * idf * s.vec[t]
+        if not dots or dn == 0:
+            return None, 0.0
+        dn = math.sqrt(dn)
+        best, best_sim = None, -1.0
+        for sid in sorted(dots):
+            s = self.stories[sid]
+            if s.norm == 0 or not self._open(s, day):
+                continue
+            sim = dots[sid] / (dn * s.norm)
+            if sim > best_sim:
+                best, best_sim = sid, sim
+        return best, max(best_sim, 0.0)
+
+    def decide(self, vec: dict[str, float], day: date | None) -> tuple[int, float, bool]:
+        """(story id, similarity, is_new) for an article, without changing the state."""
+        sid, sim = self.score(vec, day)
+        if sid is not None and sim >= self.config.threshold:
+            return sid, sim, False
+        return self._next_id, sim, True
+
+    def commit(self, story_id: int, vec: dict[str, float], day: date | None,
+               actors: Iterable[str] = (), places: Iterable[str] = ()) -> None:
+        """Add an article's vector to a story (new or existing) and to the document frequencies."""
+        for t in vec:
+            self.df[t] += 1
+        self.n_docs += 1
+        s = self.stories.get(story_id)
+        if s is None:
+            s = self.stories[story_id] = _StoryState(story_id)
+            self._next_id = max(self._next_id, story_id + 1)
+        for t, v in vec.items():
+            s.vec[t] = s.vec.get(t, 0.0) + v
+            self._postings.setdefault(t, set()).add(story_id)
+        s.norm = math.sqrt(sum((v * self._idf(t)) ** 2 for t, v in s.vec.items()))
+        if day is not None:
+            s.first = day if s.first is None or day < s.first else s.first
+            s.last = day if s.last is None or day > s.last else s.last
+        s.n += 1
+        s.actors.update(set(actors))
+        s.places.update(set(places))
+
+    def add(self, record: ArticleRecord, day: date | None = None) -> Assignment:
+        """Place one article (features computed here) and update the state."""
+        vec = article_features(record, self.config)
+        day = day or article_day(record)
+        sid, sim, new = self.decide(vec, day)
+        self.commit(sid, vec, day, *label_parts(record))
+        return Assignment(record.article.id, sid, round(sim, 6), new)
+
+    def label(self, story_id: int) -> tuple[str, list[str], str | None]:
+        s = self.stories[story_id]
+        return make_label(s.actors, s.places, s.first, s.last)
+
+
+def label_parts(record: ArticleRecord) -> tuple[list[str], list[str]]:
+    """Actor names (people, organisations, groups) and the most specific place names of an article."""
+    actors = [e.name for e in record.entities if e.type in {"PERSON", "ORG", "NORP"}]
+    specific = [p.name for p in record.places if p.feature not in {"country", "region", "continent"}]
+    return actors, specific or [p.name for p in record.places]
+
+
+def make_label(actors: Counter[str], places: Counter[str], first: date | None,
+               last: date | None) -> tuple[str, list[str], str | None]:
+    """"A, B, C — Place — 2026-03-09…2026-03-12": the names most articles share."""
+    top = [a for a, _ in sorted(actors.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
+    place = min(places.items(), key=lambda kv: (-kv[1], kv[0]))[0] if places else None
+    span = None
+    if first is not None and last is not None:
+        span = first.isoformat() if first == last else f"{first.isoformat()}…{last.isoformat()}"
+    parts = [", ".join(top) or "(no named actors)"] + [p for p in (place, span) if p]
+    return " — ".join(parts), top, place
+
+
+# -- the store side ------------------------------------------------------------
+
+DDL = (
+    """CREATE TABLE IF NOT EXISTS stories (
+        id INTEGER PRIMARY KEY, label TEXT NOT NULL, actors TEXT NOT NULL, place TEXT,
+        first_seen TEXT, last_seen TEXT, n_articles INTEGER NOT NULL, counts TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS story_articles (
+        article_id TEXT PRIMARY KEY, story_id INTEGER NOT NULL, seq INTEGER NOT NULL, day TEXT,
+        similarity REAL NOT NULL, features TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS story_articles_story ON story_articles (story_id, seq)",
+)
+
+
+def ensure_tables(store: Store) -> None:
+    """Create the story tables if missing (kept by this module, not a core migration)."""
+    with store.transaction() as run:
+        for sql in DDL:
+            run(sql, ())
+
+
+class StoryTracker:
+    """Keeps a store's stories up to date: hang `on_stored` on the store (see `attach`)."""
+
+    def __init__(self, store: Store, config: StoryConfig | None = None):
+        self.store = store
+        self.config = config or StoryConfig()
+        ensure_tables(store)
+        self.index = StoryIndex(self.config)
+        self._load()
+
+    def _load(self) -> None:
+        """Rebuild the index from the stored vectors, in seq order (what incremental ingest did)."""
+        rows = self.store.execute(
+            "SELECT sa.story_id, sa.day, sa.features FROM story_articles sa ORDER BY sa.seq")
+        counts = {r[0]: json.loads(r[1]) for r in self.store.execute("SELECT id, counts FROM stories")}
+        for sid, day, feats in rows:
+            self.index.commit(int(sid), json.loads(feats), _iso_day(day))
+        for sid, c in counts.items():
+            s = self.index.stories.get(int(sid))
+            if s is not None:
+                s.actors, s.places = Counter(c.get("actors", {})), Counter(c.get("places", {}))
+
+    def __call__(self, record: ArticleRecord, meta: StoredMeta) -> None:
+        self.assign(record, seq=meta.seq, ingested_at=meta.ingested_at)
+
+    def assign(self, record: ArticleRecord, *, seq: int, ingested_at: str | None) -> Assignment:
+        """Place one stored article and write its story row and membership in one transaction."""
+        if self.store.execute("SELECT 1 FROM story_articles WHERE article_id = ?", (record.article.id,)):
+            raise ValueError(f"article {record.article.id} already has a story")
+        vec = article_features(record, self.config)
+        day = article_day(record, ingested_at)
+        sid, sim, new = self.index.decide(vec, day)
+        actors, places = label_parts(record)
+        self.index.commit(sid, vec, day, actors, places)
+        s = self.index.stories[sid]
+        label, top, place = make_label(s.actors, s.places, s.first, s.last)
+        counts = json.dumps({"actors": dict(s.actors), "places": dict(s.places)}, ensure_ascii=False)
+        row = (label, json.dumps(top, ensure_ascii=False), place, _d(s.first), _d(s.last), s.n, counts)
+        with self.store.transaction() as run:
+            if new:
+                run("INSERT INTO stories (label, actors, place, first_seen, last_seen, n_articles, counts, id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*row, sid))
+            else:
+                run("UPDATE stories SET label = ?, actors = ?, place = ?, first_seen = ?, last_seen = ?, "
+                    "n_articles = ?, counts = ? WHERE id = ?", (*row, sid))
+            run("INSERT INTO story_articles (article_id, story_id, seq, day, similarity, features) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (record.article.id, sid, seq, _d(day), round(sim, 6), json.dumps(vec, ensure_ascii=False)))
+        return Assignment(record.article.id, sid, round(sim, 6), new)
+
+
+def _d(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _config_from_settings(config: StoryConfig | None) -> StoryConfig:
+    if config is not None:
+        return config
+    from .settings import load_settings
+
+    return StoryConfig(window_days=load_settings().story_window_days)
+
+
+def attach(store: Store, config: StoryConfig | None = None) -> StoryTracker:
+    """Hook story clustering onto a store so every newly stored article is placed as it is written.
+
+    Articles stored before the hook existed are placed first (catch-up), so the
+    stories always cover the whole store in seq order.
+    """
+    tracker = StoryTracker(store, _config_from_settings(config))
+    _catch_up(tracker)
+    store.on_stored.append(tracker)
+    return tracker
+
+
+def _stored_order(store: Store, after: int = 0) -> list[tuple[str, int, str | None]]:
+    return [(r[0], int(r[1]), r[2]) for r in
+            store.execute("SELECT id, seq, ingested_at FROM articles WHERE seq > ? ORDER BY seq", (after,))]
+
+
+def _catch_up(tracker: StoryTracker) -> int:
+    done = tracker.store.execute("SELECT max(seq) FROM story_articles")[0][0] or 0
+    missing = _stored_order(tracker.store, int(done))
+    if not missing:
+        return 0
+    meta = {aid: (seq, ing) for aid, seq, ing in missing}
+    n = 0
+    for rec in tracker.store.iter_records(after=int(done)):
+        seq, ing = meta[rec.article.id]
+        tracker.assign(rec, seq=seq, ingested_at=ing)
+        n += 1
+    return n
+
+
+def recluster(store: Store, config: StoryConfig | None = None) -> int:
+    """Forget every story and place all stored articles again in seq order; returns the story count."""
+    ensure_tables(store)
+    with store.transaction() as run:
+        run("DELETE FROM story_articles", ())
+        run("DELETE FROM stories", ())
+    tracker = StoryTracker(store, _config_from_settings(config))
+    _catch_up(tracker)
+    return len(tracker.index.stories)
+
+
+# -- reading -------------------------------------------------------------------
+
+def _story_from_row(row: tuple[Any, ...], article_ids: list[str] | None = None) -> Story:
+    sid, label, actors, place, first, last, n = row
+    return Story(int(sid), label, json.loads(actors), place, first, last, int(n), article_ids or [])
+
+
+_COLS = "id, label, actors, place, first_seen, last_seen, n_articles"
+
+
+def list_stories(store: Store, *, since: str | None = None, limit: int = 50) -> list[Story]:
+    """Stories last seen on or after `since` (ISO date), most recently active first."""
+    ensure_tables(store)
+    sql = f"SELECT {_COLS} FROM stories"
+    params: tuple[Any, ...] = ()
+    if since:
+        sql += " WHERE last_seen >= ?"
+        params = (since[:10],)
+    sql += " ORDER BY last_seen DESC, id DESC LIMIT ?"
+    return [_story_from_row(r) for r in store.execute(sql, (*params, limit))]
+
+
+def get_story(store: Store, story_id: int) -> Story | None:
+    """One story with its article ids in ingest order."""
+    ensure_tables(store)
+    rows = store.execute(f"SELECT {_COLS} FROM stories WHERE id = ?", (story_id,))
+    if not rows:
+        return None
+    ids = [r[0] for r in store.execute(
+        "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY seq", (story_id,))]
+    return _story_from_row(rows[0], ids)
+
+
+def story_of(store: Store, article_id: str) -> int | None:
+    ensure_tables(store)
+    rows = store.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,))
+    return int(rows[0][0]) if rows else None
+
+
+def search_stories(store: Store, query: str, *, limit: int = 20) -> list[Story]:
+    """Stories whose label matches, then stories of articles the full-text search finds."""
+    ensure_tables(store)
+    found: dict[int, None] = {}
+    for (sid,) in store.execute("SELECT id FROM stories WHERE lower(label) LIKE ? ORDER BY last_seen DESC",
+                                (f"%{query.lower()}%",)):
+        found[int(sid)] = None
+    page = store.search_articles(query, limit=200)
+    for hit in page.items:
+        sid = story_of(store, hit.id)
+        if sid is not None:
+            found[sid] = None
+    out = [get_story(store, sid) for sid in list(found)[:limit]]
+    return [s for s in out if s is not None]
+
+
+def story_records(store: Store, story_id: int) -> Iterator[ArticleRecord]:
+    """The stored records of one story, in ingest order."""
+    story = get_story(store, story_id)
+    for aid in story.article_ids if story else []:
+        rec = store.get_record(aid)
+        if rec is not None:
+            yield rec
