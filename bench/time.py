@@ -47,6 +47,7 @@ class Doc:
     dct: date | None
     golds: list[Gold]
     source: str  # "gum" or "tml"
+    ignore: list[tuple[int, int]] = field(default_factory=list)  # the DCT when it sits in the text
 
 
 @dataclass(slots=True)
@@ -136,6 +137,7 @@ def read_tml(path: Path) -> Doc:
     pos = 0
     golds: list[Gold] = []
     current: tuple[int, dict[str, str]] | None = None
+    ignore: list[tuple[int, int]] = []
     last = 0
     for t in _TAG.finditer(body):
         chunk = html.unescape(body[last:t.start()])
@@ -150,11 +152,18 @@ def read_tml(path: Path) -> Doc:
         elif current is not None:
             s, attrs = current
             current = None
-            if pos > s:
-                text = "".join(parts)[s:pos]
-                golds.append(Gold(s, pos, text, attrs.get("value"), attrs.get("type"), attrs))
+            full = "".join(parts)
+            e = pos
+            while s < e and full[s].isspace():  # TimeBank pads some extents: " 10/26/89 "
+                s += 1
+            while e > s and full[e - 1].isspace():
+                e -= 1
+            if attrs.get("functionInDocument") == "CREATION_TIME":
+                ignore.append((s, e))
+            elif e > s:
+                golds.append(Gold(s, e, full[s:e], attrs.get("value"), attrs.get("type"), attrs))
     parts.append(html.unescape(body[last:]))
-    return Doc(path.stem, "".join(parts), dct, golds, "tml")
+    return Doc(path.stem, "".join(parts), dct, golds, "tml", ignore)
 
 
 def iter_docs(gum: Path | None, tmls: list[Path]) -> Iterator[Doc]:
@@ -328,12 +337,15 @@ def gum_value_ok(value: str | None, attrs: dict[str, str]) -> bool:
     return False
 
 
+def _norm_value(v: str) -> str:
+    return re.sub(r"(T\d\d:\d\d):00$", r"\1", v.strip())
+
+
 def tml_value_ok(value: str | None, gold: Gold) -> bool:
     """TimeML: the same value string (seconds and a trailing time zone ignored)."""
     if value is None or gold.value is None:
         return value == gold.value
-    norm = (lambda v: re.sub(r"(T\d\d:\d\d):00$", r"\1", v.strip()))
-    return norm(value) == norm(gold.value)
+    return _norm_value(value) == _norm_value(gold.value)
 
 
 # ---------------------------------------------------------------- scoring
@@ -370,6 +382,7 @@ class Score:
 
 def score_doc(d: Doc, system: list[Sys]) -> Score:
     sc = Score()
+    system = [s for s in system if not any(s.start < e and s.end > b for b, e in d.ignore)]
     if d.source == "gum":
         # GUM marks calendar dates only (plus the odd duration given as a range): durations, sets
         # and vague references (PAST_REF, ...) count against precision only when they overlap one.

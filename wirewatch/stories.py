@@ -122,8 +122,11 @@ def article_day(record: ArticleRecord, fallback: str | None = None) -> date | No
     return _iso_day(record.article.published) or _iso_day(fallback)
 
 
-def article_features(record: ArticleRecord, config: StoryConfig = StoryConfig()) -> dict[str, float]:
-    """The article's weighted term vector (before IDF): words, `e:` names, `p:` places, `d:` dates."""
+Blocks = tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]
+
+
+def article_blocks(record: ArticleRecord) -> Blocks:
+    """The four unit-length blocks of an article: words, `e:` names, `p:` places, `y:`/`m:` dates."""
     text = f"{record.article.title or ''}\n{record.article.text}"
     words = Counter(w for w in WORD.findall(text.lower()) if w not in STOP)
     ents: Counter[str] = Counter()
@@ -144,11 +147,21 @@ def article_features(record: ArticleRecord, config: StoryConfig = StoryConfig())
             dates[f"y:{v[:4]}"] += 1
             if re.match(r"\d{4}-\d{2}", v):
                 dates[f"m:{v[:7]}"] += 1
+    return _block(words, 1.0), _block(ents, 1.0), _block(places, 1.0), _block(dates, 1.0)
+
+
+def combine(blocks: Blocks, config: StoryConfig) -> dict[str, float]:
+    """One vector from the blocks, each scaled by its weight in `config`."""
     vec: dict[str, float] = {}
-    for counts, w in ((words, config.w_words), (ents, config.w_entities), (places, config.w_places),
-                      (dates, config.w_dates)):
-        vec.update(_block(counts, w))
+    for b, w in zip(blocks, (config.w_words, config.w_entities, config.w_places, config.w_dates), strict=True):
+        if w > 0:
+            vec.update({t: w * v for t, v in b.items()})
     return vec
+
+
+def article_features(record: ArticleRecord, config: StoryConfig = StoryConfig()) -> dict[str, float]:
+    """The article's weighted term vector (before IDF)."""
+    return combine(article_blocks(record), config)
 
 
 @dataclass(slots=True)
@@ -244,9 +257,10 @@ class StoryIndex:
         s.actors.update(set(actors))
         s.places.update(set(places))
 
-    def add(self, record: ArticleRecord, day: date | None = None) -> Assignment:
-        """Place one article (features computed here) and update the state."""
-        vec = article_features(record, self.config)
+    def add(self, record: ArticleRecord, day: date | None = None, *,
+            vec: dict[str, float] | None = None) -> Assignment:
+        """Place one article (its vector computed here unless given) and update the state."""
+        vec = vec if vec is not None else article_features(record, self.config)
         day = day or article_day(record)
         sid, sim, new = self.decide(vec, day)
         self.commit(sid, vec, day, *label_parts(record))

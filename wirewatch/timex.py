@@ -101,8 +101,8 @@ DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![\d:.,]\d)"
 YEAR = r"(?:1[6-9]\d\d|20\d\d)(?![\d,]\d)"
 _NUMW = _alts(list(_SMALL) + list(_TENS) + ["hundred", "dozen", "half"])
 _DIGITW = _alts(w for w, v in _SMALL.items() if 1 <= v <= 9 and w not in ("a", "an", "single"))
-NUM = (rf"(?:\d+(?:[.,]\d+)?|(?i:(?:{_alts(_TENS)})(?:[- ](?:{_DIGITW}))?|(?:{_NUMW})|a\s+dozen|a\s+hundred|"
-       rf"{_alts(_VAGUE_NUM)}|one\s+and\s+a\s+half|a\s+year\s+and\s+a\s+half))")
+NUM = (rf"(?:(?:\d+(?:[.,]\d+)?|(?i:(?:{_alts(_TENS)})(?:[- ](?:{_DIGITW}))?|(?:{_NUMW})|a\s+dozen|a\s+hundred|"
+       rf"{_alts(_VAGUE_NUM)}))(?i:\s+and\s+a\s+half)?)")
 UNIT = r"(?i:second|minute|hour|day|night|week|weekend|fortnight|month|quarter|year|decade|centur(?:y|ie))"
 ORD = rf"(?:\d+(?:st|nd|rd|th)|(?i:{_alts(_ORDINALS)}))"
 _I = "(?i:{})".format  # case-insensitive piece in a case-sensitive pattern
@@ -110,17 +110,18 @@ MOD = r"(?i:early|mid|late|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of|
 _MOD_CODE = {"early": "START", "beginning": "START", "start": "START", "mid": "MID", "middle": "MID",
              "late": "END", "end": "END"}
 
+# pieces that hold a backslash cannot sit inside an f-string expression (Python 3.11)
+_MONTH_REL = _I(r"last|next|this|this\s+coming|this\s+past|coming")
+_SEASON_REL = _I(r"last|next|this|this\s+past|this\s+coming|the|in|during")
+_WD_REL = _I(r"last|next|this\s+coming|this\s+past|this|coming|past")
+_AGO_DIR = _I(r"ago|earlier|later|before|back|from\s+now|hence")
+_FREQ = _I(r"once|twice|(?:three|four|five|\d+)\s+times")
+_AMPM = _I(r"a\.m\.|p\.m\.|a\.m|p\.m|am|pm")
+_LOCAL_TIME = _I(r"local\s+time")
+_NEXT_DAY = _I(r"the\s+(?:next|following)\s+day")
+_CLOCK_ZONE = _I(r"local\s+time|hours|hrs|h")
+_DUR_PRE = _I(r"the\s+next|the\s+past|the\s+last|the\s+first|the\s+previous|the\s+coming|another|an\s+additional|more\s+than|less\s+than|fewer\s+than|at\s+least|up\s+to|nearly|almost|about|around|roughly|some|over|for|within|in|during|after")
 # (kind, pattern); longest match wins across kinds, ties go to the earlier rule
-_P0 = _I(r"last|next|this|this\s+coming|this\s+past|coming")
-_P1 = _I(r"last|next|this|this\s+past|this\s+coming|the|in|during")
-_P2 = _I(r"last|next|this\s+coming|this\s+past|this|coming|past")
-_P3 = _I(r"ago|earlier|later|before|back|from\s+now|hence")
-_P4 = _I(r"once|twice|(?:three|four|five|\d+)\s+times")
-_P5 = _I(r"a\.m\.|p\.m\.|a\.m|p\.m|am|pm")
-_P6 = _I(r"local\s+time")
-_P7 = _I(r"the\s+(?:next|following)\s+day")
-_P8 = _I(r"local\s+time|hours|hrs|h")
-_P9 = _I(r"the\s+next|the\s+past|the\s+last|the\s+first|the\s+previous|the\s+coming|another|an\s+additional|more\s+than|less\s+than|fewer\s+than|at\s+least|up\s+to|nearly|almost|about|around|roughly|some|over|for|within|in|during|after")
 _RULES: list[tuple[str, str]] = [
     ("anniversary", rf"\b{_I('the')}\s+(?P<nth>{ORD})\s+{_I('anniversary')}\s+{_I('of')}\s+(?:{_I('the')}\s+)?"),
     ("iso", r"\b(?P<y>\d{4})-(?P<m>0[1-9]|1[0-2])-(?P<d>[0-3]\d)(?:[T ](?P<H>[01]\d|2[0-3]):(?P<M>[0-5]\d))?\b"),
@@ -129,32 +130,34 @@ _RULES: list[tuple[str, str]] = [
     ("mdy", rf"(?:(?P<wd>{WEEKDAY}),?\s+)?(?:(?P<mod>{MOD})\s+)?(?P<mon>{MONTH})\s*(?P<d>{DAY})\b(?:,?\s+(?P<y>{YEAR}))?"),
     ("dmy", rf"(?:(?P<wd>{WEEKDAY}),?\s+)?(?:{_I('the')}\s+)?(?P<d>{DAY})(?:\s+{_I('of')})?\s+(?P<mon>{MONTH})(?:,?\s+(?P<y>{YEAR}))?"),
     ("my", rf"(?:(?P<mod>{MOD})(?:\s+|-)(?:{_I('of')}\s+)?)?(?P<mon>{MONTH}),?\s+(?:{_I('of')}\s+)?(?P<y>{YEAR})\b"),
-    ("month", rf"(?:(?P<mod>{MOD})(?:\s+|-)(?:{_I('of')}\s+)?)?(?:(?P<rel>{_P0})\s+)?(?P<mon>{MONTH})(?!\s*\d)"),
-    ("season", rf"(?:(?P<mod>{MOD})\s+)?(?:(?P<rel>{_P1})\s+)?(?P<season>{_I('spring|summer|autumn|fall|winter')})(?:\s+{_I('of')})?(?:,?\s+(?P<y>{YEAR}))?\b(?!\s+(?:Olympics|Paralympics|Games|Palace|session))"),
+    ("month", rf"(?:(?P<mod>{MOD})(?:\s+|-)(?:{_I('of')}\s+)?)?(?:(?P<rel>{_MONTH_REL})\s+)?(?P<mon>{MONTH})(?!\s*\d)"),
+    ("season", rf"(?:(?P<mod>{MOD})\s+)?(?:(?P<rel>{_SEASON_REL})\s+)?(?P<season>{_I('spring|summer|autumn|fall|winter')})(?:\s+{_I('of')})?(?:,?\s+(?P<y>{YEAR}))?\b(?!\s+(?:Olympics|Paralympics|Games|Palace|session))"),
     ("year", rf"(?:(?P<mod>{MOD})(?:\s+|-))?(?<![$€£#\w.,/-])(?P<y>{YEAR})\b(?!-\d|%|\s*(?:percent|per\s+cent))(?:['’]s\b)?"),
     ("year2", r"(?<!\w)['’](?P<yy>\d\d)\b(?!['’]?s)"),
     ("decade", rf"(?:{_I('the')}\s+)?(?:(?P<mod>{_I('early|mid|late')})(?:\s+|-))?(?P<dec>1[6-9]\d0|20\d0)['’]?s\b"),
     ("decadew", rf"(?:{_I('the')}\s+)(?:(?P<mod>{_I('early|mid|late')})(?:\s+|-))?(?P<decw>{_I(_alts(_DECADE_WORDS))})\b"),
     ("century", rf"(?:{_I('the')}\s+)(?P<nth>{ORD})\s+{_I('century')}\b"),
-    ("weekday", rf"(?:(?P<rel>{_P2})\s+)?(?P<wd>{WEEKDAY})(?:['’]s\b)?(?:\s+(?P<pod>{_I('morning|afternoon|evening|night')})\b)?"),
-    ("named", rf"\b(?P<named>{_cased(n for n in _NAMED_DAYS)})\b"),
+    ("weekday", rf"(?:(?P<el>{_I('early|late')})\s+)?(?:(?P<rel>{_WD_REL})\s+)?(?P<wd>{WEEKDAY})(?:['’]s\b)?(?:\s+(?P<pod>{_I('morning|afternoon|evening|night')})\b)?"),
+    ("named", rf"\b(?P<named>{_cased(n for n in _NAMED_DAYS)})\b(?:,?\s+(?P<y>{YEAR}))?"),
     ("relday", _I(r"\b(?P<rd>the\s+day\s+before\s+yesterday|the\s+day\s+after\s+tomorrow|yesterday|today|tonight|tomorrow|last\s+night|this\s+(?:morning|afternoon|evening))\b(?:['’]s)?")),
     ("edge", _I(r"\b(?:the\s+)?(?P<edge>end|beginning|start|middle)\s+of\s+(?:the\s+|this\s+|next\s+|last\s+)?(?P<u>year|month|week|decade)\b|\b(?P<ye>year|month)[- ]end\b")),
     ("relunit", _I(r"\b(?:(?P<lat>later|earlier|early|late)\s+)?(?P<rel>last|this|next|the\s+past|the\s+previous|the\s+coming|the\s+following|this\s+past|the\s+last|the\s+next|previous|following|coming)\s+(?P<u>week|weekend|month|year|decade|century|quarter|fortnight)\b(?:['’]s)?")),
+    ("quarter", rf"\b(?:{_I('the')}\s+)?(?P<q>{_I('first|second|third|fourth|final|last|1st|2nd|3rd|4th')})\s+{_I('quarter')}(?:\s+{_I('of')})?(?:,?\s+(?P<y>{YEAR}))?\b|\bQ(?P<qn>[1-4])(?:\s+(?P<y2>{YEAR}))?\b"),
     ("weekend", _I(r"\b(?:over|at|on|during|across|throughout|for)\s+(?:the\s+)?(?P<we>weekend)\b")),
     ("anaphday", _I(r"\b(?P<ana>the\s+(?:following|next|previous|same|preceding)\s+day|the\s+day\s+(?:before|after)|the\s+(?:week|month|year)\s+(?:before|after)|a\s+day\s+(?:later|earlier))\b")),
-    ("ago", rf"(?P<n>{NUM})[\s-]+(?P<u>{UNIT})s?\s+(?P<dir>{_P3})\b(?!\s+(?:the|a|an|his|her|its|their|that|this)\b)"),
+    ("ago", rf"(?P<n>{NUM})[\s-]+(?P<u>{UNIT})s?\s+(?P<dir>{_AGO_DIR})\b(?!\s+(?:the|a|an|his|her|its|their|that|this)\b)"),
     ("vague", _I(r"\b(?P<past>recently|lately|formerly|in\s+the\s+past|in\s+recent\s+(?:days|weeks|months|years|decades|times)|(?:a\s+few|several|some|many)\s+(?:days|weeks|months|years|decades)\s+(?:ago|back)|(?:years|decades|months)\s+ago|some\s+time\s+ago|a\s+while\s+ago|long\s+ago)\b"
                   r"|\b(?P<fut>(?:the\s+)?(?:near|distant|foreseeable|immediate)\s+future|in\s+the\s+future|(?:the\s+)?(?:days|weeks|months|years)(?:\s+and\s+(?:weeks|months|years))?\s+(?:ahead|to\s+come)|the\s+coming\s+(?:days|weeks|months|years)(?:\s+and\s+(?:weeks|months|years))?|until\s+further\s+notice)\b"
                   r"|\b(?P<pres>right\s+now|now|currently|at\s+present|presently|nowadays|these\s+days|at\s+the\s+moment|for\s+now)\b")),
     ("set", rf"\b(?:{_I('every|each')})\s+(?:(?P<other>{_I('other')})\s+)?(?:(?P<n>{NUM})\s+)?(?:(?P<u>{UNIT})s?|(?P<wd>{WEEKDAY})|(?P<pod>{_I('morning|afternoon|evening|night')}))\b"
-            rf"|\b(?P<freq>{_P4})\s+(?:{_I('a|per|each|every')})\s+(?P<u2>{UNIT})\b"
-            rf"|\b(?P<adv>{_I('annually|yearly|weekly|daily|monthly|hourly')})\b"),
-    ("time", rf"(?:{_I('at|by|from|until|around|about|before|after')}\s+)?(?P<H>[01]?\d)(?:[:.](?P<M>[0-5]\d))?\s*(?P<ap>{_P5})(?![\w])(?:\s+(?P<tz>{_P6}|GMT|UTC|[A-Z]{{2,4}}T))?(?:\s+(?P<nextday>{_P7}))?"
-             rf"|(?<![\d:.])(?P<H24>[01]?\d|2[0-3]):(?P<M24>[0-5]\d)(?![\d:])(?:\s+(?P<tz2>{_P8}|GMT|UTC))?(?:\s+(?P<nextday2>{_P7}))?"
-             rf"|\b(?P<noon>{_I('noon|midday|midnight')})\b"),
-    ("duration", rf"(?:(?P<pre>{_P9})\s+)?(?P<n>{NUM})(?P<sep>[\s-]+)(?P<u>{UNIT})(?P<pl>s)?\b(?!-old|\s+old\b|\s+of\s+age|\s+(?:ago|earlier|later|back|from\s+now|hence)\b)"),
-    ("durbare", rf"\b(?P<pre>{_I('for|over|within|after|spanning|lasting')})\s+(?P<bu>{_I('decades|years|months|weeks|days|hours|centuries')})\b|\b(?P<bu2>{_I('decades|years|months|weeks')})-long\b|\b(?P<bu3>{_I('decades|centuries')})\b"),
+            rf"|\b(?P<freq>{_FREQ})\s+(?:{_I('a|per|each|every')})\s+(?P<u2>{UNIT})\b"
+            r"|\b(?P<adv>annually|yearly|weekly|daily|monthly|hourly)\b"),
+    ("time", rf"(?:{_I('at|by|from|until|around|about|before|after')}\s+)?(?P<H>[01]?\d)(?:[:.](?P<M>[0-5]\d))?\s*(?P<ap>{_AMPM})(?![\w])(?:\s+(?P<tz>{_LOCAL_TIME}|GMT|UTC|[A-Z]{{2,4}}T))?(?:\s+(?P<nextday>{_NEXT_DAY}))?"
+             rf"|(?<![\d:.])(?P<H24>[01]?\d|2[0-3]):(?P<M24>[0-5]\d)(?![\d:])(?:\s+(?P<tz2>{_CLOCK_ZONE}|GMT|UTC))?(?:\s+(?P<nextday2>{_NEXT_DAY}))?"
+             rf"|\b(?P<noon>{_I('noon|midday|midnight')})\b"
+             rf"|\b(?P<H4>[01]\d|2[0-3])(?P<M4>[0-5]\d)\s+(?:GMT|UTC|{_CLOCK_ZONE})"),
+    ("duration", rf"(?:(?P<pre>{_DUR_PRE})\s+)?(?P<n>{NUM})(?P<sep>[\s-]+)(?P<u>{UNIT})(?P<pl>s)?\b(?!-old|\s+old\b|\s+of\s+age|\s+(?:ago|earlier|later|back|from\s+now|hence)\b)"),
+    ("durbare", rf"\b(?P<pre>{_I('for|over|within|after|spanning|lasting')})\s+(?P<bu>{_I('decades|years|months|weeks|days|hours|centuries')})\b|\b(?P<bu2>{_I('decades|years|months|weeks')})-long\b|\b(?P<bu3>{_I('decades|centuries')})\b|\b(?P<half>{_I('a|an|one')})\s+(?P<hu>{UNIT})\s+{_I('and')}\s+{_I('a')}\s+{_I('half')}\b|\b{_I('half')}\s+{_I('an?')}\s+(?P<hfu>{UNIT})\b"),
 ]
 _COMPILED = [(k, re.compile(p)) for k, p in _RULES]
 
@@ -167,13 +170,13 @@ _COUNT_NOUNS = re.compile(
     r"strong|-strong|percent|schoolchildren|pupils|patients|survivors|victims|participants|"
     r"respondents|companies|firms|schools|villages|sites|ships|aircraft|planes|tanks|weapons|rounds)\b", re.I)
 _QUANT_BEFORE = re.compile(
-    r"(?:about|around|some|nearly|almost|than|least|approximately|roughly|only|just|estimated|"
-    r"no\.|number|resolution|flight|route|page|article|code|model|us\$|\$|€|£)\s*$", re.I)
+    r"(?:\b(?:about|around|some|nearly|almost|than|least|approximately|roughly|only|just|estimated|"
+    r"no\.|number|resolution|flight|route|page|article|code|model)|\$|€|£)\s*$", re.I)
 _ANNIV_TAIL = re.compile(r"(?:\s+(?!(?:by|with|and|or|in|on|at|to|for|from|that|which|who|as|when|while|but|"
                          r"was|were|is|are|has|had|will|would)\b)[A-Za-z][\w-]*){0,3}")
 _FUT_WORDS = re.compile(
     r"\b(?:will|won['’]t|shall|would|going\s+to|due\s+to|(?:is|are)\s+to|plans?\s+to|planned|intends?\s+to|"
-    r"scheduled|expected\s+to|set\s+to|aims?\s+to|next|upcoming|coming|later)\b|['’]ll\b", re.I)
+    r"scheduled|expected\s+to|set\s+(?:to|for)|aims?\s+to|next|upcoming|coming|later)\b|['’]ll\b", re.I)
 _PAST_WORDS = re.compile(r"\b(?:was|were|had|did|ago|last|earlier|since|said|\w{3,}ed)\b", re.I)
 _SENT_BOUND = re.compile(r"[.!?]\s+(?=[A-Z“\"])|\n")
 
@@ -229,6 +232,9 @@ def _number(s: str | None) -> float | None:
         return float(s)
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+", s):
         return float(s.replace(",", ""))
+    if s.endswith(" and a half"):
+        whole = _number(s[: -len(" and a half")])
+        return None if whole is None else whole + 0.5
     fixed = {"a dozen": 12, "dozen": 12, "a hundred": 100, "hundred": 100, "half": 0.5,
              "one and a half": 1.5, "a year and a half": 1.5}
     if s in fixed:
@@ -270,6 +276,12 @@ def _duration(n: float | None, unit: str) -> str:
             n, code = n * 12, "M"
         elif code == "D" and not t:
             n, t, code = n * 24, "T", "H"
+        elif code == "H":
+            n, code = n * 60, "M"
+        elif code == "M" and not t:
+            n, code = n * 30, "D"
+        elif code == "W":
+            n, code = n * 7, "D"
     count = "X" if n is None else _fmt_num(n)
     return f"P{t}{count}{code}"
 
@@ -286,7 +298,7 @@ def _pick_year(anchor: date, month: int, day: int | None, tense: str | None) -> 
         if key >= key_a:
             return anchor.year
         # "is to run from January 23" said on January 28: a stretch already under way
-        recent = _safe_date(anchor.year, month, min(day or 1, 28))
+        recent = _safe_date(anchor.year, month, min(day, 28)) if day is not None else None
         return anchor.year if recent and (anchor - recent).days <= 45 else anchor.year + 1
     if day is None:  # "in July" with no tense: news mostly reports the past
         return anchor.year if month <= anchor.month + 1 else anchor.year - 1
@@ -383,8 +395,8 @@ def _res_my(m: re.Match, c: _Ctx) -> Resolved:
     return "DATE", f"{int(m['y']):04d}-{mon:02d}", _mod(m.groupdict().get("mod"))
 
 
-_MAY_CONTEXT = re.compile(r"(?:in|since|until|till|by|from|of|early|late|mid|during|before|after|through|"
-                          r"last|next|this|the|and|or|to|between|-)\s*$", re.I)
+_MAY_CONTEXT = re.compile(r"\b(?:in|since|until|till|by|from|of|early|late|mid|during|before|after|through|"
+                          r"last|next|this|and|or|to|between|-)\s*$", re.I)
 
 
 def _res_month(m: re.Match, c: _Ctx) -> Resolved:
@@ -420,8 +432,8 @@ def _res_season(m: re.Match, c: _Ctx) -> Resolved:
     rel = (m["rel"] or "").lower()
     if word == "fall" and not (m["y"] or rel in ("last", "next", "this", "the", "in", "during", "this past")):
         return None
-    if not m["y"] and not rel and not m["season"][0].isupper():
-        return None  # a bare lower-case "summer" is too often generic
+    if not m["y"] and not rel and not m.groupdict().get("mod"):
+        return None  # a bare "summer" is too often generic or a name ("Operation Spring Storm")
     code = _SEASONS[word]
     if m["y"]:
         return "DATE", f"{int(m['y']):04d}-{code}", _mod(m.groupdict().get("mod"))
@@ -491,6 +503,8 @@ def _res_weekday(m: re.Match, c: _Ctx) -> Resolved:
 
 def _res_named(m: re.Match, c: _Ctx) -> Resolved:
     mon, day = _NAMED_DAYS[m["named"].lower()]
+    if m["y"]:
+        return "DATE", f"{int(m['y']):04d}-{mon:02d}-{day:02d}", None
     if c.anchor is None:
         return "DATE", None, None
     y = _pick_year(c.anchor, mon, day, c.tense)
@@ -537,16 +551,15 @@ def _unit_value(a: date, unit: str, k: int) -> str:
 
 
 def _weekend(a: date, k: int, tense: str | None) -> str:
-    """'this weekend' is the coming one in a future clause and the one just gone in a past one."""
-    sat = a + timedelta(days=(5 - a.weekday()) % 7)
-    if a.weekday() == 6:
-        sat = a - timedelta(days=1)
-    if k == 0 and tense == PAST and a.weekday() < 5:
-        sat -= timedelta(weeks=1)
-    elif k < 0:
-        sat -= timedelta(weeks=1 if a.weekday() < 5 else 1)
-    elif k > 0:
-        sat += timedelta(weeks=0 if a.weekday() < 5 else 1)
+    """'this weekend' is the coming one in a future clause and the one just gone in a past one;
+    'last'/'next' step from there. Said on a Saturday or Sunday, 'this weekend' is the current one."""
+    w = a.weekday()
+    if w >= 5:
+        sat = a - timedelta(days=w - 5)
+        sat += timedelta(weeks=k)
+    else:
+        coming = a + timedelta(days=5 - w)
+        sat = coming - timedelta(weeks=1) if k < 0 or (k == 0 and tense == PAST) else coming
     return _week(sat) + "-WE"
 
 
@@ -577,6 +590,20 @@ def _res_relunit(m: re.Match, c: _Ctx) -> Resolved:
     if unit == "weekend":
         return "DATE", _weekend(c.anchor, k, c.tense), mod
     return "DATE", _unit_value(c.anchor, unit, k), mod
+
+
+def _res_quarter(m: re.Match, c: _Ctx) -> Resolved:
+    word = (m["q"] or "").lower()
+    q = int(m["qn"]) if m["qn"] else {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+                                      "fourth": 4, "4th": 4, "final": 4, "last": 4}[word]
+    y = m["y"] or m["y2"]
+    if y:
+        return "DATE", f"{int(y):04d}-Q{q}", None
+    if c.anchor is None:
+        return "DATE", None, None
+    current = (c.anchor.month - 1) // 3 + 1
+    year = c.anchor.year - 1 if c.tense == PAST and q > current else c.anchor.year
+    return "DATE", f"{year:04d}-Q{q}", None
 
 
 def _res_weekend(m: re.Match, c: _Ctx) -> Resolved:
@@ -688,6 +715,8 @@ def _res_time(m: re.Match, c: _Ctx) -> Resolved:
     if m["noon"]:
         hh, mm = (0, 0) if m["noon"].lower() == "midnight" else (12, 0)
         nextday = None
+    elif m["H4"] is not None:
+        hh, mm, nextday = int(m["H4"]), int(m["M4"]), None
     elif m["H24"] is not None:
         if not (m["tz2"] or re.search(r"\b(?:at|by|from|until|around|before|after)\s*$",
                                       c.text[max(0, m.start() - 8):m.start()], re.I)):
@@ -743,13 +772,17 @@ def _res_duration(m: re.Match, c: _Ctx) -> Resolved:
 
 
 def _res_durbare(m: re.Match, c: _Ctx) -> Resolved:
+    if m["hu"]:
+        return "DURATION", _duration(1.5, m["hu"]), None
+    if m["hfu"]:
+        return "DURATION", _duration(0.5, m["hfu"]), None
     unit = (m["bu"] or m["bu2"] or m["bu3"]).lower()
     unit = "century" if unit == "centuries" else unit.rstrip("s")
     return "DURATION", _duration(None, unit), None
 
 
 def _res_anniversary(m: re.Match, c: _Ctx) -> Resolved:
-    return None  # resolved in `_merge_anniversaries` with the date that follows it
+    return None  # resolved in `find` (`_anniversary`) together with the date that follows it
 
 
 _RESOLVERS: dict[str, Callable[[re.Match, _Ctx], Resolved]] = {
@@ -757,14 +790,14 @@ _RESOLVERS: dict[str, Callable[[re.Match, _Ctx], Resolved]] = {
     "mdy": _res_md, "dmy": _res_md, "my": _res_my, "month": _res_month, "season": _res_season,
     "year": _res_year, "year2": _res_year2, "decade": _res_decade, "decadew": _res_decadew,
     "century": _res_century, "weekday": _res_weekday, "named": _res_named, "relday": _res_relday,
-    "edge": _res_edge, "weekend": _res_weekend, "relunit": _res_relunit, "anaphday": _res_anaph, "ago": _res_ago,
+    "edge": _res_edge, "quarter": _res_quarter, "weekend": _res_weekend, "relunit": _res_relunit, "anaphday": _res_anaph, "ago": _res_ago,
     "vague": _res_vague, "set": _res_set, "time": _res_time, "duration": _res_duration,
     "durbare": _res_durbare,
 }
 _PRIORITY = {k: i for i, (k, _) in enumerate(_RULES)}
 # leading words a match may carry that are not part of the TIMEX3 extent
-_LEAD = re.compile(r"(?i)^(?:(?:in|on|at|by|from|until|around|about|before|after|for|within|during|over|"
-                   r"some|nearly|almost|roughly|the|in|this)\s+)")
+_LEAD = re.compile(r"(?i)(?:(?:in|on|at|by|from|until|around|about|before|after|for|within|during|over|"
+                   r"some|nearly|almost|roughly)\s+)")
 
 
 # ---------------------------------------------------------------- recognition
@@ -790,8 +823,8 @@ _RULE_TRIGGERS: dict[str, set[str]] = {
     "weekday": set(_WEEKDAYS), "named": {"christmas", "halloween", "valentine", "boxing", "year"},
     "relday": {"yesterday", "today", "tonight", "tomorrow", "night", "morning", "afternoon", "evening"},
     "edge": {"end", "beginning", "start", "middle"},
-    "weekend": {"weekend"}, "relunit": _UNITS, "anaphday": _UNITS, "duration": _UNITS, "ago": _UNITS,
-    "durbare": {"decades", "years", "months", "weeks", "days", "hours", "centuries"},
+    "quarter": {"quarter", "q"}, "weekend": {"weekend"}, "relunit": _UNITS, "anaphday": _UNITS, "duration": _UNITS, "ago": _UNITS,
+    "durbare": {"decades", "years", "months", "weeks", "days", "hours", "centuries", "half"},
     "vague": {"recently", "lately", "formerly", "past", "recent", "ago", "future", "ahead", "coming",
               "notice", "now", "currently", "present", "presently", "nowadays", "days", "moment", "back",
               "come"},
@@ -980,16 +1013,14 @@ def _anniversary(text: str, anniv: _Cand, start: int, end: int, value: str | Non
         stop -= 1
     span_text = text[anniv.start:stop]
     mm = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", value or "")
-    mon_day = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", value or "")
     if mm and not _has_year(text[start:end]) and a is not None:
         mon, day = int(mm[2]), int(mm[3])
         # the clause's tense is about the event planned for the anniversary, not the day itself
         y = _pick_year(a, mon, day, None)
         return Timex(anniv.start, stop, span_text, "DATE", f"{y:04d}-{mon:02d}-{day:02d}", None, "anniversary")
-    if mon_day and _has_year(text[start:end]):
-        y = int(mon_day[1]) + nth
-        return Timex(anniv.start, stop, span_text, "DATE", f"{y:04d}-{mon_day[2]}-{mon_day[3]}", None,
-                     "anniversary")
+    if mm and _has_year(text[start:end]):
+        y = int(mm[1]) + nth
+        return Timex(anniv.start, stop, span_text, "DATE", f"{y:04d}-{mm[2]}-{mm[3]}", None, "anniversary")
     if re.fullmatch(r"\d{4}", value or "") and nth:
         return Timex(anniv.start, stop, span_text, "DATE", f"{int(value) + nth:04d}", None, "anniversary")
     if value is None:

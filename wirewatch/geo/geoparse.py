@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 # states and towns in news (Georgia, Luxembourg) unless the document says
 # otherwise: 1.5 lets a 3.7M-people country beat a ~5M-people US state on
 # priors alone, while two or three US places in the text (+2.5 share) flip it.
-FEATURE_PRIOR = {"country": 1.5, "continent": 1.5, "admin1": 0.3, "region": 0.5, "sea": 0.5,
+FEATURE_PRIOR = {"country": 1.5, "continent": 1.5, "admin1": 0.3, "admin2": 0.0, "region": 0.5, "sea": 0.5,
                  "city": 0.0, "landmark": 0.0}
 CAPITAL = 1.0         # national capitals are named in news far beyond their population share ("Washington")
 PRIMARY_NAME = 0.7    # the text spells the place's main name, not one of its many alternates
@@ -47,11 +47,16 @@ ADMIN1_MENTIONED = 1.5  # "Pandi, Bulacan ... Bulacan farm": the candidate's sta
 NEAR = 1.5            # x exp(-d / NEAR_KM) for the nearest other resolved local place
 NEAR_KM = 300.0
 ROUNDS = 3
+# A hamlet matched only through one of its alternate names, in a country the document never
+# mentions, is more likely a gazetteer gap ("Vake", a Tbilisi district, vs. German "Waake"): no answer.
+DOUBTFUL_POP = 5000
+LOCAL = ("city", "admin1", "admin2", "region")
 
 KIND_WORDS = {
     "state": "admin1", "province": "admin1", "region": "admin1", "oblast": "admin1", "governorate": "admin1",
     "prefecture": "admin1", "department": "admin1", "territory": "admin1", "canton": "admin1",
-    "city": "city", "town": "city", "village": "city", "district": "city", "county": "city",
+    "county": "admin2",
+    "city": "city", "town": "city", "village": "city", "district": "city",
     "municipality": "city", "township": "city", "borough": "city", "neighbourhood": "city",
 }
 # Trailing words that name a feature at a place ("Heglig oil field", "Azovstal steelworks").
@@ -222,7 +227,16 @@ class Resolver:
                 t.res = best
             if not changed:
                 break
+        for t in allt:
+            if t.res is not None and self._doubtful(t, t.res, allt, dem):
+                t.res = None
         return [t.res for t in tops]
+
+    def _doubtful(self, t: _Top, c: Candidate, allt: list[_Top], dem: Counter[str]) -> bool:
+        if c.feature != "city" or c.population >= DOUBTFUL_POP or normalise(c.name) == t.key or t.qual:
+            return False
+        countries = {o.res.country_iso3 for o in allt if o.key != t.key and o.res is not None} | set(dem)
+        return bool(countries) and c.country_iso3 not in countries
 
     def _make(self, text: str, s: int, e: int) -> _Top:
         cands, key, kind = _lookup(text[s:e], self.gaz)
@@ -232,7 +246,12 @@ class Resolver:
                 kind = KIND_WORDS[m.group(1).lower()]
             elif (b := _KIND_BEFORE.search(text[max(0, s - 20):s])):
                 kind = KIND_WORDS[b.group(1).lower()]
-        return _Top(s, e, key, cands, kind, _qualifier(text, e, self.gaz) if cands else [])
+        qual = _qualifier(text, e, self.gaz) if cands else []
+        # "Illinois, Indiana and Ohio", "Iraq, Iran": a list of peers, not a town and its state
+        if qual and (not any(_within(c, q) for c in cands for q in qual)
+                     or {c.feature for c in cands if normalise(c.name) == key} & {q.feature for q in qual}):
+            qual = []
+        return _Top(s, e, key, cands, kind, qual)
 
     def _context(self, t: _Top, c: Candidate, allt: list[_Top], dl: _Top | None,
                  dem: Counter[str]) -> float:
@@ -251,7 +270,7 @@ class Resolver:
             seen.add(o.key)
             if r.country_iso3:
                 weights[r.country_iso3] += DATELINE_COUNTRY if o is dl else 1.0
-            if r.feature in ("city", "admin1", "region") and c.feature in ("city", "admin1", "region"):
+            if r.feature in LOCAL and c.feature in LOCAL:
                 # a state is as near as can be to the towns inside it (its centre may be far from them)
                 inside = c.feature == "admin1" and r.country_iso3 == c.country_iso3 and r.admin1 == c.name
                 nearest = min(nearest, 0.0 if inside else km(c, r))
@@ -259,7 +278,7 @@ class Resolver:
             weights[iso] += DEMONYM_WEIGHT * min(n, 4)
         total = sum(weights.values())
         s = SAME_COUNTRY * weights[c.country_iso3] / total if total and c.country_iso3 else 0.0
-        if c.admin1 and c.feature == "city" and (c.country_iso3, c.admin1) in admins:
+        if c.admin1 and c.feature in ("city", "admin2") and (c.country_iso3, c.admin1) in admins:
             s += ADMIN1_MENTIONED
         if nearest < math.inf:
             s += NEAR * math.exp(-nearest / NEAR_KM)
@@ -295,8 +314,12 @@ def resolve(text: str, toponyms: Sequence[tuple[int, int]], *,
 
 # ---- recognition ----------------------------------------------------------------------------
 
+# Words spaCy tags GPE/LOC that are not places (months and weekdays are also towns: March, Cambs).
 NOT_PLACES = {"west", "east", "north", "south", "earth", "world", "globe", "heaven", "republic", "state",
-              "nation", "country", "homeland", "kingdom", "union", "capital"}
+              "nation", "country", "homeland", "kingdom", "union", "capital",
+              "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+              "sunday"}
 
 
 def recognise(doc: Doc, gaz: Gazetteer | None = None) -> list[tuple[int, int]]:

@@ -29,7 +29,7 @@ GROUP_SECTORS = {"army": "MIL", "military": "MIL", "forces": "MIL", "troops": "M
 
 @lru_cache(maxsize=1)
 def _igo_codes() -> frozenset[str]:
-    return frozenset(g.code for g in kb.igos())
+    return frozenset(g.country for g in kb.igos() if g.kind == "igo" and g.country)
 
 
 @lru_cache(maxsize=1)
@@ -46,15 +46,31 @@ def _known_actors() -> dict[str, tuple[str | None, str]]:
     return out
 
 
+def known_actor_names() -> list[str]:
+    return [row for row in _known_actor_surface()]
+
+
+@lru_cache(maxsize=1)
+def _known_actor_surface() -> tuple[str, ...]:
+    import json
+    from importlib.resources import files
+
+    data = json.loads((files("wirewatch") / "data" / "actors.json").read_text("utf-8"))
+    return tuple(n for row in data["actors"] for n in (row["name"], *row["aliases"]))
+
+
 def known_actor(name: str) -> tuple[str | None, str] | None:
+    org = kb.organisation(name)
+    if org is not None and org.kind != "igo":
+        return org.country, org.sector
     return _known_actors().get(name_key(name))
 
 
 def _code_of_text(text: str) -> tuple[str | None, str | None]:
     """Country/IGO code and sector implied by a word or name, if any."""
-    g = kb.igo(text)
+    g = kb.organisation(text)
     if g:
-        return g.code, g.sector
+        return g.country, g.sector
     c = kb.country(text) or kb.country_of_demonym(text) or kb.country_of_capital(text)
     return (c.iso3, None) if c else (None, None)
 

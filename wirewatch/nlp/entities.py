@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .. import knowledge as kb
@@ -55,8 +56,10 @@ def _is_poss(tok) -> bool:
 
 
 def _trim(doc: Doc, start: int, end: int, label: str) -> tuple[int, int]:
-    while start < end and (doc[start].lower_ in DETS or doc[start].is_punct):
-        start += 1
+    while start < end and (doc[start].lower_ in DETS or doc[start].is_punct
+                           or doc[start].is_lower and end - start > 1 and doc[start].is_alpha
+                           and len(doc[start]) > 3 and doc[start + 1].text != "-"):
+        start += 1  # "the paramilitary Rapid Support Forces" -> "Rapid Support Forces"
     while end > start and (_is_poss(doc[end - 1]) or doc[end - 1].is_punct and doc[end - 1].text not in ".)"):
         end -= 1
     if label == "PERSON":
@@ -70,6 +73,8 @@ def _title_fragment(doc: Doc, start: int, end: int) -> bool:
     if end - start != 1:
         return False
     tok = doc[start]
+    if tok.text not in TITLE_MODIFIERS:
+        return False
     if start >= 2 and doc[start - 1].lower_ == "of" and kb.is_title_word(doc[start - 2].text):
         return True
     return end < len(doc) and kb.is_title_word(doc[end].text) and tok.text in TITLE_MODIFIERS
@@ -78,7 +83,8 @@ def _title_fragment(doc: Doc, start: int, end: int) -> bool:
 def _split_possessive(doc: Doc, span: Span) -> list[tuple[int, int, str, str | None]]:
     """Cut a span at an inner possessive: "Osama bin Laden's al-Qaida" -> PERSON + ORG."""
     for tok in span[:-1]:
-        if _is_poss(tok) and tok.i > span.start:
+        # "Lawyers’ Association" keeps its plural possessive; only "X’s Y" is two names
+        if _is_poss(tok) and tok.i > span.start and tok.text.lower() in {"’s", "'s"}:
             left = (span.start, tok.i)
             right = (tok.i + 1, span.end)
             lt = doc[left[0]:left[1]].text
@@ -96,9 +102,23 @@ def _split_possessive(doc: Doc, span: Span) -> list[tuple[int, int, str, str | N
     return [(span.start, span.end, span.label_, None)]
 
 
+MONTHS_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+               "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+               "saturday", "sunday", "sept", "jan", "feb", "aug", "oct", "nov", "dec"}
+# Head nouns that make "<IGO> ... <head>" a body of its own ("EU election observation mission").
+BODY_HEADS = {"mission", "delegation", "panel", "agency", "commission", "team", "office", "experts",
+              "envoy's office", "secretariat", "force", "council"}
+ORG_NOUNS_BEFORE = {"company", "firm", "group", "channel", "broadcaster", "newspaper", "daily", "agency",
+                    "party", "bank", "operator", "carrier", "station", "outlet", "network", "militia",
+                    "movement", "coalition", "alliance", "organisation", "organization", "ngo", "charity"}
+ORG_WORDS = {"party", "council", "ministry", "army", "forces", "association", "union", "front", "movement",
+             "bank", "agency", "committee", "authority", "group", "company", "corporation", "tv", "radio",
+             "university", "service", "department", "commission", "court", "tribunal", "assembly", "league"}
+
+
 def _relabel(text: str, label: str) -> tuple[str, bool]:
     """Knowledge overrides spaCy's label for names we know."""
-    if kb.igo(text):
+    if kb.organisation(text):
         return "ORG", True
     c = kb.country(text)
     if c:
@@ -115,6 +135,8 @@ def _relabel(text: str, label: str) -> tuple[str, bool]:
 
 
 def _gazetteer_has(name: str) -> bool:
+    if name.lower().rstrip(".") in MONTHS_DAYS:
+        return False
     try:
         from ..geo.gazetteer import default_gazetteer
     except ImportError:  # pragma: no cover - the geo package ships with wirewatch
@@ -156,14 +178,39 @@ def _raw_mentions(a: Analysis) -> list[RawMention]:
             if not any(t.is_title or t.is_upper for t in span):
                 continue
             text = span.text
+            if text.lower().rstrip(".") in MONTHS_DAYS:
+                continue
             label, fixed = _relabel(text, label)
-            if label == "PERSON" and e - s == 1 and _locative_context(doc, s) and _gazetteer_has(text):
-                label = "GPE"
+            if label in {"PERSON", "ORG"} and not fixed and e - s == 1 and (
+                    _locative_context(doc, s) and _gazetteer_has(text)
+                    or e < len(doc) and doc[e].lower_ in PLACE_NOUNS | {"territory", "county"}):
+                label = "GPE"  # "towns of Sake and Rubaya", "Rutshuru territory"
+            elif label == "ORG" and not fixed and e - s == 1 and s > 0 \
+                    and doc[s - 1].lower_ in {"around", "near", "outside", "towards", "toward"}:
+                label = "GPE"  # "the fighting around Heglig": spatial prepositions take places
+            if label == "PERSON" and e - s == 1 and (kb.title_sector(text) is not None or e < len(doc)
+                                                      and doc[e].lower_ in GROUP_HEADS):
+                continue  # "Riot" in "Riot police" at a sentence start
+            if label in {"ORG", "GPE"} and not fixed and 2 <= e - s <= 3 and s > 0 \
+                    and all(t.pos_ == "PROPN" for t in span) \
+                    and not any(t.lower_ in ORG_WORDS for t in span) \
+                    and doc[s - 1].pos_ == "NOUN" and kb.title_sector(doc[s - 1].text) is not None:
+                label = "PERSON"  # "founder Bidzina Ivanishvili" tagged ORG
+            if s > 0 and doc[s - 1].lower_ in ORG_NOUNS_BEFORE and not fixed:
+                label = "ORG"  # "the Greek company Elica"
+            if label in {"LOC", "FAC", "ORG"} and not fixed and e - s >= 2 and s >= 2 \
+                    and doc[s - 1].lower_ in {"and", ","} and doc[s - 2].ent_type_ == "PERSON" \
+                    and all(t.pos_ == "PROPN" for t in span):
+                label = "PERSON"  # "Mariam Sawadogo and Issouf Kaboré"
+            if label == "ORG" and not fixed and e - s == 1 and e < len(doc) and _is_poss(doc[e]) \
+                    and _gazetteer_has(text):
+                label = "GPE"  # "Mariupol’s Azovstal steelworks"
             if label == "ORG" and kb.is_title_word(text):
                 continue
             raws.append(RawMention(s, e, label, hint, fixed))
     raws.extend(_dateline_mentions(a, raws))
     raws.extend(_missed_mentions(a, raws))
+    raws = _compose(a, raws)
     raws.sort(key=lambda r: r.start)
     for r in raws:
         r.text = doc[r.start:r.end].text
@@ -223,21 +270,93 @@ def _missed_mentions(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
             i = j
         else:
             i += 1
-    # 2. "<Demonym> army/police/forces": institutions analysts index.
-    for t in doc:
-        if t.i + 1 >= n or _covered(raws + out, t.i, t.i + 1):
-            continue
-        c = kb.country_of_demonym(t.text) if t.is_title else None
-        if not c:
-            continue
-        for width in (2, 1):
-            head = doc[t.i + 1:t.i + 1 + width]
-            if len(head) == width and head.text.lower() in GROUP_HEADS and not _covered(raws + out, head.start, head.end):
-                if head.text.lower() == "government":
-                    break
-                out.append(RawMention(t.i, head.end, "ORG", c.iso3, True, extra={"group": head.text.lower()}))
-                break
     return out
+
+
+GROUP_MODIFIERS = {"riot", "border", "security", "armed", "special", "national", "regular", "federal",
+                   "state", "military", "government", "allied", "elite", "naval", "interim", "transitional"}
+
+
+def _compose(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
+    """Build the multi-word actors spaCy splits: "Kyrgyz border troops", "EU election observation
+    mission", "United Socialist Party of Venezuela", and known names ("France 24")."""
+    doc = a.doc
+    n = len(doc)
+    by_start = {r.start: r for r in raws}
+    out = list(raws)
+
+    def replace(new: RawMention) -> None:
+        out[:] = [r for r in out if r.end <= new.start or r.start >= new.end]
+        out.append(new)
+
+    # Known organisation names (longest first), overriding the pieces spaCy made of them.
+    for m in _known_names_re().finditer(doc.text):
+        span = doc.char_span(m.start(), m.end())
+        if span is None:
+            continue
+        inside = [r for r in out if r.start < span.end and span.start < r.end]
+        if all(span.start <= r.start and r.end <= span.end for r in inside) and \
+                not any(r.start == span.start and r.end == span.end for r in inside):
+            replace(RawMention(span.start, span.end, "ORG", None, True))
+    for i in range(n):
+        t = doc[i]
+        # "<Demonym|Country> [modifiers] army/police/forces"
+        c = None
+        width = 1
+        r0 = by_start.get(i)
+        if t.is_title and (r0 is None or r0.label in {"NORP", "GPE"}):
+            c = kb.country_of_demonym(t.text)
+            if c is None and r0 is not None and r0.label == "GPE":
+                c = kb.country(r0.text)
+                width = r0.end - r0.start
+        if c is not None:
+            j = i + width
+            while j < n and j - (i + width) < 2 and doc[j].lower_ in GROUP_MODIFIERS and \
+                    not (j + 1 < n and doc[j].lower_ + " " + doc[j + 1].lower_ in GROUP_HEADS):
+                j += 1
+            for w in (2, 1):
+                head = doc[j:j + w]
+                if len(head) == w and head.text.lower() in GROUP_HEADS and head.text.lower() != "government":
+                    new = RawMention(i, head.end, "ORG", c.iso3, True, extra={"group": head.text.lower(),
+                                                                                "name": f"{doc[i:i + width].text} {head.text}"})
+                    replace(new)
+                    break
+        # "<IGO>['s] [lowercase words] mission/delegation/group of experts"
+        if r0 is not None and r0.label == "ORG" and kb.igo(r0.text):
+            j = r0.end
+            if j < n and _is_poss(doc[j]):
+                j += 1
+            k = j
+            while k < n and k - j < 4 and doc[k].is_lower and doc[k].pos_ in {"NOUN", "ADJ", "ADP"}:
+                if doc[k].lower_ in BODY_HEADS and k > j:
+                    end = k + 1
+                    if doc[k].lower_ == "group" or (k + 2 < n and doc[k + 1].lower_ == "of" and doc[k + 2].lower_ == "experts"):
+                        end = k + 3
+                    replace(RawMention(i, end, "ORG", kb.igo(r0.text).country, True))
+                    break
+                k += 1
+        # "United Socialist Party of Venezuela": an organisation named after its country
+        if r0 is not None and r0.label == "ORG" and r0.end + 1 < n and doc[r0.end].lower_ == "of" \
+                and doc[r0.end - 1].lower_ in ORG_WORDS:
+            r1 = by_start.get(r0.end + 1)
+            if r1 is not None and r1.label == "GPE":
+                replace(RawMention(r0.start, r1.end, "ORG", None, False))
+    out.sort(key=lambda r: r.start)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _known_names_re() -> re.Pattern[str]:
+    names = set()
+    for org in kb.organisations():
+        for nm in (org.name, *org.aliases):
+            if len(nm) >= 4 and (" " in nm or nm.isupper()):
+                names.add(nm)
+    from .actors import known_actor_names
+
+    names.update(n for n in known_actor_names() if len(n) >= 4)
+    alt = "|".join(re.escape(x) for x in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])")
 
 
 def _add_repeats(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
@@ -293,9 +412,9 @@ class _Grouper:
     def key_of(self, r: RawMention, acronyms: dict[str, str]) -> str:
         text = acronyms.get(r.text, r.text)
         if r.label in {"GPE", "ORG", "NORP"}:
-            g = kb.igo(text)
-            if g and r.label == "ORG":
-                return f"igo:{fold(g.name)}"
+            g = kb.organisation(text)
+            if g and r.label == "ORG" and name_key(text) in {name_key(x) for x in (g.name, *g.aliases)}:
+                return f"igo:{fold(g.name)}"  # exact names only: "U.N. mission" is not the U.N.
             c = kb.country(text)
             if c and r.label == "GPE":
                 return f"country:{c.iso3}"
@@ -382,7 +501,8 @@ def extract(a: Analysis) -> None:
                 continue
             seen.add((span.start_char, span.end_char))
             ment.append(Mention(span.start_char, span.end_char, span.text))
-        ent = Entity(id=f"e{n}", name=_best_name(mentions, label), type=label, mentions=ment)
+        named = next((m.extra["name"] for m in mentions if "name" in m.extra), None)
+        ent = Entity(id=f"e{n}", name=named or _best_name(mentions, label), type=label, mentions=ment)
         hints = [m.country_hint for m in mentions if m.country_hint]
         if hints:
             ent.country = hints[0]

@@ -59,7 +59,21 @@ def analyse(doc: Doc, article: Article) -> ArticleRecord:
     quantities.extract(a)
     quotes.extract(a)
     events.extract(a)
+    prune_groups(a)
     return a.record()
+
+
+def prune_groups(a: Analysis) -> None:
+    """Groups ("Turkish troops") are indexed as actors only when they act, speak or are acted on;
+    a group merely counted or described stays text, so the entity list holds what an analyst indexes."""
+    used = {x for v in a.events for x in (*v.actors, *v.targets)} | {q.speaker for q in a.quotes}
+    drop = {eid for eid in a.group_of if eid not in used}
+    if not drop:
+        return
+    a.entities = [e for e in a.entities if e.id not in drop]
+    for q in a.quantities:
+        if q.entity in drop:
+            q.entity = None
 
 
 class Extractor:

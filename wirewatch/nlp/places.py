@@ -18,11 +18,17 @@ from ..models import Entity, Mention, Place
 from .context import Analysis
 
 PLACE_TYPES = ("GPE", "LOC")
+# An entity that neither the gazetteer nor the context can locate gets no Place: most such "places"
+# are tagging errors (people, companies), and a place without coordinates or country is no use
+# to an analyst. The entity itself stays in the record.
+KEEP_UNRESOLVED = False
 # Words marking a feature inside a town, which the dateline city locates well enough (< 161 km).
 LOCAL_FEATURE = re.compile(
     r"\b(avenue|street|road|boulevard|square|plaza|bridge|mansion|palace|house|quarter|"
     r"neighbou?rhood|market|stadium|hospital|university|mosque|church|cathedral|park|prison|"
     r"embassy|ministry|parliament|hall|tower|station|headquarters)\b", re.I)
+# Datelines that name an institution's seat rather than a town.
+DATELINE_SEATS = {"united nations": "United Nations Headquarters"}
 # "... steelworks in Mariupol": how far after a mention its locating place may start.
 NEAR_CHARS = 40
 _LOCATOR = re.compile(r"[\s,]*(?:in|near|outside|at|of|close to|on the outskirts of)\s+(?:the\s+)?", re.I)
@@ -35,6 +41,7 @@ def resolve(a: Analysis) -> None:
     text = a.article.text
     dmap = geoparse.demonyms()
     ents = [e for e in a.entities if e.type in PLACE_TYPES and e.mentions
+            and normalise(e.name) not in geoparse.NOT_PLACES
             and not (normalise(e.name) in dmap and len(e.mentions) == sum(
                 normalise(m.text) in dmap for m in e.mentions))]
     spans: list[tuple[int, int]] = []
@@ -45,15 +52,24 @@ def resolve(a: Analysis) -> None:
                 spans.append((m.start, m.end))
                 owner.append(e)
     dl_head = _dateline_head(a)
-    res = geoparse.resolve(text, spans, dateline=dl_head) if spans or dl_head else []
+    # the dateline head is resolved with the rest (last span), so it gets the document's context
+    res = geoparse.resolve(text, spans + ([dl_head] if dl_head else []), dateline=dl_head) \
+        if spans or dl_head else []
+    dl_cand: Candidate | None = res.pop() if dl_head else None
     by_ent: dict[str, list[tuple[Mention, Candidate | None]]] = {}
     for (s, e_), ent, r in zip(spans, owner, res, strict=True):
         by_ent.setdefault(ent.id, []).append((Mention(s, e_, text[s:e_]), r))
 
     chosen: dict[str, Candidate | None] = {e.id: _choose(e, by_ent.get(e.id, [])) for e in ents}
-    dl_cand: Candidate | None = None
     if dl_head is not None:
-        dl_cand = geoparse.resolve(text, [dl_head], dateline=dl_head)[0]
+        seat = DATELINE_SEATS.get(normalise(text[dl_head[0]:dl_head[1]]))
+        if dl_cand is None and seat:
+            from ..geo.gazetteer import gazetteer
+
+            dl_cand = next(iter(gazetteer().candidates(seat)), None)
+        for e in ents:  # the dateline entity denotes what the dateline resolved to
+            if chosen[e.id] is None and any(m.start < dl_head[1] and dl_head[0] < m.end for m in e.mentions):
+                chosen[e.id] = dl_cand
     # unresolved names: the place named right after them, else (street-level) the dateline city
     starts = sorted((m.start, chosen[eid]) for eid, ms in by_ent.items() for m, _ in ms if chosen.get(eid))
     located: set[str] = set()
@@ -67,6 +83,8 @@ def resolve(a: Analysis) -> None:
     by_geo: dict[int, Place] = {}
     for e in ents:
         c = chosen[e.id]
+        if c is None and not KEEP_UNRESOLVED:
+            continue
         key = c.geonameid if c is not None and e.id not in located else None
         if key is not None and key in by_geo:
             p = by_geo[key]

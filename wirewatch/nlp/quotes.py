@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from .. import knowledge as kb
 from ..models import Entity, Quote
 from .context import Analysis
 from .text import fold
@@ -27,6 +28,7 @@ OPEN = "“\"«„"
 CLOSE = {"“": "”", "\"": "\"", "«": "»", "„": "“"}
 PRONOUNS = {"he": "PERSON", "she": "PERSON", "it": "ORG", "they": "ORG", "we": "ORG", "i": "PERSON"}
 SUBJ = {"nsubj", "nsubjpass"}
+DOC_NOUNS = {"statement", "communique", "communiqué", "release", "report", "post", "letter", "declaration"}
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
@@ -77,10 +79,11 @@ class _Resolver:
         self.a = a
         self.last_speaker: tuple[int, Entity] | None = None  # (char offset, entity)
 
-    def _recent(self, before: int, types: set[str], word: str | None = None) -> Entity | None:
+    def _recent(self, before: int, types: set[str], word: str | None = None,
+                country_only: bool = False) -> Entity | None:
         best, best_pos = None, -1
         for e in self.a.entities:
-            if e.type not in types:
+            if e.type not in types or country_only and not kb.country(e.name):
                 continue
             if word and not (word in fold(e.name) or any(word in fold(r.title) for r in e.roles)):
                 continue
@@ -99,7 +102,17 @@ class _Resolver:
             e = a.entity_of(tok)
             if e and e.type in {"PERSON", "ORG", "GPE", "NORP"}:
                 return e, _np_text(subj)
+        for tok in subj.subtree:  # "U.N. Assistant Secretary-General for Africa Fatima Mensah"
+            e = a.entity_of(tok)
+            if e and e.type == "PERSON":
+                return e, _np_text(subj)
         low = subj.lower_
+        if low in DOC_NOUNS or subj.lemma_.lower() in DOC_NOUNS:
+            # "the statement said": whoever issued it, the organisation that spoke last
+            if self.last_speaker and self.last_speaker[1].type in {"ORG", "GPE"}:
+                return self.last_speaker[1], self.last_speaker[1].name
+            e = self._recent(at, {"ORG"})
+            return e, _np_text(subj)
         if subj.pos_ == "PRON" and low in PRONOUNS:
             if PRONOUNS[low] == "PERSON":
                 if self.last_speaker and self.last_speaker[1].type == "PERSON" \
@@ -110,10 +123,16 @@ class _Resolver:
                         return self.last_speaker[1], self.last_speaker[1].name
                 e = self._recent(at, {"PERSON"})
             else:
-                e = self._recent(at, {"ORG", "GPE"})
+                if self.last_speaker and self.last_speaker[1].type in {"ORG", "GPE"} \
+                        and at - self.last_speaker[0] < 600:
+                    return self.last_speaker[1], self.last_speaker[1].name
+                e = self._recent(at, {"ORG"}) or self._recent(at, {"GPE"}, country_only=True)
             return e, e.name if e else subj.text
         if subj.pos_ == "NOUN":
-            e = self._recent(at, {"PERSON"}, fold(subj.lemma_)) or self._recent(at, {"ORG"}, fold(subj.lemma_))
+            word = fold(subj.lemma_)
+            e = self._recent(at, {"PERSON"}, word) or self._recent(at, {"ORG"}, word)
+            if e is None and kb.title_sector(subj.text):
+                e = self._recent(at, {"PERSON"})  # "the envoy said": the person last named
             return e, _np_text(subj)
         return None, _np_text(subj)
 
@@ -150,8 +169,11 @@ def _inside(i: int, spans: list[tuple[int, int]]) -> bool:
 
 def _speech_verb(sent: Span, qs: int, qe: int) -> Token | None:
     """The attribution of a quote: a speech verb in its sentence, outside the quote."""
+    text = sent.doc.text
+    # The attribution is in the quote's own paragraph: never across a line break.
     cands = [t for t in sent if t.lemma_ in SAY and t.pos_ in {"VERB", "AUX"}
-             and not (qs <= t.idx < qe)]
+             and not (qs <= t.idx < qe)
+             and "\n" not in (text[qe:t.idx] if t.idx >= qe else text[t.idx:qs])]
     if not cands:
         return None
     after = [t for t in cands if t.idx >= qe]
@@ -204,35 +226,30 @@ def _complements(verb: Token) -> list[Token]:
     return out
 
 
+def _attribution(doc, text: str, qs: int, qe: int) -> Token | None:
+    sents = [s for s in doc.sents if s.start_char < qe + 3 and s.end_char > qs - 1]
+    for sent in sents:
+        verb = _speech_verb(sent, qs, qe)
+        if verb is not None:
+            return verb
+    return _governor(doc, qs, qe)
+
+
 def extract(a: Analysis) -> None:
     doc = a.doc
     text = doc.text
     resolver = _Resolver(a)
-    found: list[tuple[int, int, Entity | None, str | None, str | None, bool]] = []
     direct = [_clean_bounds(text, s, e) for s, e in _quote_spans(text)]
     direct = [(s, e) for s, e in direct if e > s]
-    prev_end, prev_speaker = -1, None
+    # (start, end, subject token, cue, direct?) in text order; speakers are resolved in that
+    # order so "he said" and unattributed follow-on quotes see the speaker before them.
+    items: list[tuple[int, int, Token | None, str | None, bool, bool]] = []
     for qs, qe in direct:
-        sents = [s for s in doc.sents if s.start_char < qe + 3 and s.end_char > qs - 1]
-        verb = None
-        for sent in sents:
-            verb = _speech_verb(sent, qs, qe)
-            if verb is not None:
-                break
-        if verb is None:
-            verb = _governor(doc, qs, qe)
-        ent, stext, cue = None, None, None
+        verb = _attribution(doc, text, qs, qe)
         if verb is not None:
-            ent, stext = resolver.resolve(_subject(verb), qs)
-            cue = verb.text
-        elif prev_speaker is not None and re.fullmatch(r"[\s\W]*", text[prev_end:qs - 1] or "") is not None:
-            ent, stext = prev_speaker, prev_speaker.name  # "“…,” she said. “…”"
-        found.append((qs, qe, ent, stext, cue, True))
-        if ent is not None:
-            resolver.last_speaker = (qs, ent)
-            prev_speaker = ent
-        prev_end = qe + 1
-    # Reported speech.
+            items.append((qs, qe, _subject(verb), verb.text, True, True))
+        else:
+            items.append((qs, qe, None, None, True, False))
     for tok in doc:
         if tok.lemma_ in REPORT and tok.pos_ in {"VERB", "AUX"}:
             comps = _complements(tok)
@@ -244,8 +261,7 @@ def extract(a: Analysis) -> None:
                 s, e = span
                 if e - s < 12 or any(qs < e and s < qe for qs, qe in direct):
                     continue  # the direct quote inside carries it
-                ent, stext = resolver.resolve(_subject(tok), s)
-                found.append((s, e, ent, stext, tok.text, False))
+                items.append((s, e, _subject(tok), tok.text, False, True))
         elif tok.lower_ == "according" and tok.i + 2 < len(doc) and doc[tok.i + 1].lower_ == "to":
             pobj = next((c for c in doc[tok.i + 1].children if c.dep_ == "pobj"), None)
             sent = tok.sent
@@ -261,10 +277,16 @@ def extract(a: Analysis) -> None:
                 e -= 1
             if e - s < 12 or any(qs < e and s < qe for qs, qe in direct):
                 continue
-            ent, stext = resolver.resolve(pobj, s)
-            found.append((s, e, ent, stext, "according to", False))
-    found.sort(key=lambda f: f[0])
-    for n, (s, e, ent, stext, cue, is_direct) in enumerate(found, 1):
+            items.append((s, e, pobj, "according to", False, True))
+    items.sort(key=lambda it: it[0])
+    prev: tuple[int, Entity] | None = None  # (end offset, speaker) of the last attributed quote
+    for n, (s, e, subj, cue, is_direct, attributed) in enumerate(items, 1):
+        ent, stext = (resolver.resolve(subj, s) if attributed else (None, None))
+        if not attributed and prev is not None and s - prev[0] < 300:
+            ent, stext = prev[1], prev[1].name  # "“…,” she said. “…”": the last speaker goes on
+        if ent is not None:
+            resolver.last_speaker = (s, ent)
+            prev = (e, ent)
         a.quotes.append(Quote(id=f"c{n}", text=text[s:e], start=s, end=e,
                               speaker=ent.id if ent else None,
                               speaker_text=stext if stext else (ent.name if ent else None),

@@ -18,14 +18,24 @@ if TYPE_CHECKING:
     from spacy.tokens import Token
 
 _KEY = "wirewatch.times"  # doc.user_data slot: [(Time, root token index, token indices)]
-# discourse markers more often than times in news prose ("And now it is time ...")
-_SKIP_TEXT = {"now", "for now", "presently"}
 _DATED = ("DATE", "TIME")
+_BOUNDS = {"since", "until", "till", "pending"}
 
 
-def _ok(t: timex.Timex) -> bool:
-    """Junk filter: what an analyst would not call a time."""
-    if t.kind == "vague" and t.text.lower() in _SKIP_TEXT:
+def _in_quote(text: str, pos: int) -> bool:
+    """Inside quoted speech: an unclosed opening quote earlier in the same paragraph."""
+    para = text[text.rfind("\n", 0, pos) + 1:pos]
+    return para.count("“") > para.count("”") or para.count('"') % 2 == 1
+
+
+def _ok(t: timex.Timex, text: str) -> bool:
+    """Junk filter: what an analyst would not call a time.
+
+    A bare "now" inside a quote is the speaker's rhetoric ("And now it is time to ...",
+    "New elections now!") far more often than a time reference; adjectival "daily" and the
+    like qualify nouns ("a daily newspaper") rather than schedule events.
+    """
+    if t.kind == "vague" and t.text.lower() == "now" and _in_quote(text, t.start):
         return False
     return not (t.kind == "set" and t.text.lower() in ("daily", "weekly", "monthly"))
 
@@ -33,7 +43,11 @@ def _ok(t: timex.Timex) -> bool:
 def extract(a: Analysis) -> None:
     """Fill `a.times` with the article's time expressions (ids t1, t2, ... in text order)."""
     doc, text = a.doc, a.article.text
-    found = [t for t in timex.find(text, a.article.published, doc=doc) if _ok(t)]
+    found = [t for t in timex.find(text, a.article.published, doc=doc) if _ok(t, text)]
+    # a bare 4-digit "year" that the NER reads as a count or an amount is one ("1709 schoolchildren")
+    counts = [(e.start_char, e.end_char) for e in getattr(doc, "ents", ())
+              if e.label_ in ("CARDINAL", "MONEY", "QUANTITY", "PERCENT")]
+    found = [t for t in found if t.kind != "year" or not any(s <= t.start and t.end <= e for s, e in counts)]
     covered = [(t.start, t.end) for t in found]
     anchor = timex.anchor_date(a.article.published)
     for ent in getattr(doc, "ents", ()):
@@ -90,7 +104,8 @@ def time_for(a: Analysis, token: Token) -> tuple[Time | None, str | None]:
 
     A Time counts when its head is governed by the trigger itself (a noun trigger: "Sunday's
     vote") or by the trigger's clause verb without an intervening clause of another verb; the
-    nearest such wins. `(None, None)` when the clause has none.
+    nearest such wins. Times after since/until bound a state rather than date the event and are
+    skipped. `(None, None)` when the clause has none.
     """
     index = token.doc.user_data.get(_KEY)
     if index is None:
@@ -101,6 +116,8 @@ def time_for(a: Analysis, token: Token) -> tuple[Time | None, str | None]:
         if rec.type not in _DATED or not rec.value or not rec.value[:1].isdigit():
             continue
         root = token.doc[root_i]
+        if root.head.lower_ in _BOUNDS or (root_i > 0 and token.doc[root_i - 1].lower_ in _BOUNDS):
+            continue  # "jailed since the October 26 vote": a bound of the state, not the event's date
         for target, bonus in ((token, 0), (head, 1)):
             d = _depth_to(root, target)
             if d is None:

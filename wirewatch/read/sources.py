@@ -54,6 +54,7 @@ ARTICLE_SUFFIXES = (".txt", ".text", ".html", ".htm", ".xhtml", ".json")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 SUPPORTED = ARTICLE_SUFFIXES + JSONL_SUFFIXES + WARC_SUFFIXES
+CHUNK = 1 << 16
 
 
 def _kind(path: Path) -> str | None:
@@ -164,25 +165,51 @@ def read_warc(path: Path, *, max_bytes: int = 5_000_000) -> Iterator[Item]:
         n = 0
         try:
             for rec in ArchiveIterator(fh, arc2warc=True):
-                if rec.rec_type != "response" or rec.http_headers is None:
-                    continue
-                ctype = (rec.http_headers.get_header("Content-Type") or "").lower()
-                status = rec.http_headers.get_statuscode()
-                if "html" not in ctype or not str(status).startswith("2"):
+                wanted = rec.rec_type == "response" and rec.http_headers is not None
+                if wanted:
+                    ctype = (rec.http_headers.get_header("Content-Type") or "").lower()
+                    status = rec.http_headers.get_statuscode()
+                    wanted = "html" in ctype and str(status).startswith("2")
+                data = rec.content_stream().read(max_bytes + 1) if wanted else b""
+                # A record cut short by a truncated file: its reader runs dry before its declared length.
+                while rec.raw_stream.read(CHUNK):
+                    pass
+                if getattr(rec.raw_stream, "limit", 0) > 0:
+                    raise EOFError("a record ends before its declared length")
+                if not wanted:
                     continue
                 uri = rec.rec_headers.get_header("WARC-Target-URI") or f"{base}#{n}"
                 date = rec.rec_headers.get_header("WARC-Date")
                 sid = f"warc:{uri}@{date}"
                 n += 1
-                data = rec.content_stream().read(max_bytes + 1)
                 try:
                     art = read_bytes(data, sid, suffix=".html", url=uri, max_bytes=max_bytes)
                 except InputError as e:
                     yield ReadFailure(sid, e.problem)
                     continue
                 yield Sourced(art, sid, fetched_at=date)
-        except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as e:
-            yield ReadFailure(base, f"damaged or truncated archive after {n} page(s) ({e})")
+        except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError, AttributeError, TypeError) as e:
+            # warcio meets a cut-off or corrupt record in many ways; all mean "stop reading this file".
+            yield ReadFailure(base, f"damaged or truncated archive after {n} page(s) ({type(e).__name__}: {e})")
+            return
+    # warcio ends quietly at a gzip member cut short, so check the compressed stream ran to its end.
+    if (problem := _gzip_problem(path)) is not None:
+        yield ReadFailure(base, f"damaged or truncated archive after {n} page(s) ({problem})")
+
+
+def _gzip_problem(path: Path) -> str | None:
+    import gzip
+
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(2) != b"\x1f\x8b":
+                return None  # not gzipped
+        with gzip.open(path, "rb") as gz:
+            while gz.read(CHUNK):
+                pass
+    except (EOFError, OSError, zlib.error) as e:
+        return str(e)
+    return None
 
 
 def iter_source(spec: str, *, settings: Settings | None = None, include: Sequence[str] = (),
