@@ -148,19 +148,28 @@ def test_article_view_highlights_every_kind(server, page):
 
 
 def test_actor_view(server, page):
+    import urllib.parse
     import urllib.request
 
-    actors = json.loads(urllib.request.urlopen(server + "/api/actors?limit=500").read())["items"]
-    who = max(actors, key=lambda a: a["events"])
+    def get(path: str) -> dict:
+        return json.loads(urllib.request.urlopen(server + path).read())
+
+    actors = sorted(get("/api/actors?limit=500")["items"], key=lambda a: -a["events"])
+    # For the screenshot: the busiest actor that also has a role and a network, if any.
+    details = [(a, get("/api/actors/" + urllib.parse.quote(a["name"]))) for a in actors[:8]]
+    who = next((a for a, d in details if d["roles"] and d["network"]["edges"]), actors[0])
     page.goto(server + "/actors/" + who["name"])
     page.wait_for_selector("#network[data-ready='1']")
     assert page.locator("#network svg").count() == 1
     shot(page, "actor")
+    stories = get("/api/stories")["items"]
+    assert stories
+    biggest = max(stories, key=lambda s: s["n_articles"])
     page.goto(server + "/stories")
-    if page.locator("#stories tbody a").count():
-        page.locator("#stories tbody a").first.click()
-        page.wait_for_selector("#fused")
-        shot(page, "story")
+    page.locator(f"#stories a[href='/stories/{biggest['id']}']").click()
+    page.wait_for_selector("#fused")
+    assert page.locator("#fused tbody tr").count() >= 1
+    shot(page, "story")
 
 
 def test_watch_then_alert(server, page):

@@ -147,3 +147,9 @@ def test_gazetteer_gap_is_none_not_a_far_hamlet():
     # "Vake" (a Tbilisi district) is only the alternate name of a German village: no answer
     text = "Georgian police in Tbilisi detained protesters in the Vake district."
     assert res(text, "Tbilisi", "Vake")[1] is None
+
+
+def test_dateline_names_a_town():
+    text = "WASHINGTON — The Senate voted on Tuesday."
+    c = resolve(text, [(0, 10)], dateline=(0, 10))[0]
+    assert c.feature == "city" and abs(c.lat - 38.9) < 0.2

@@ -102,11 +102,13 @@ def _worker(settings: Settings, tasks: Any, results: Any, parent: int) -> None:
     _ = ex.nlp
     results.put(("ready", os.getpid()))
     while True:
+        if os.getppid() != parent:
+            # The writer was killed (kill -9): nobody will read our results, and a normal exit would
+            # block flushing them into a full pipe. Leave at once; the restarted ingest redoes the work.
+            os._exit(0)
         try:
             task = tasks.get(timeout=1.0)
         except queue.Empty:
-            if os.getppid() != parent:  # the writer was killed: do not linger as an orphan
-                return
             continue
         if task is None:
             return

@@ -210,12 +210,13 @@ class StoryIndex:
         """The best open story for this vector and its cosine similarity (None if no candidate)."""
         dots: dict[int, float] = {}
         dn = 0.0
+        stories = self.stories
         for t, v in vec.items():
             idf = self._idf(t)
             dn += (v * idf) ** 2
+            w = v * idf * idf
             for sid in self._postings.get(t, ()):
-                s = self.stories[sid]
-                dots[sid] = dots.get(sid, 0.0) + v * idf * idf * s.vec[t]
+                dots[sid] = dots.get(sid, 0.0) + w * stories[sid].vec[t]
         if not dots or dn == 0:
             return None, 0.0
         dn = math.sqrt(dn)
@@ -246,10 +247,17 @@ class StoryIndex:
         if s is None:
             s = self.stories[story_id] = _StoryState(story_id)
             self._next_id = max(self._next_id, story_id + 1)
+        # The centroid's squared norm is kept incrementally, each term weighted by the IDF of the
+        # moment it changed: placing an article costs O(article), not O(story), and stays a pure
+        # function of the order of adds (what makes recluster == incremental).
+        norm2 = s.norm * s.norm
         for t, v in vec.items():
-            s.vec[t] = s.vec.get(t, 0.0) + v
+            old = s.vec.get(t, 0.0)
+            s.vec[t] = old + v
+            idf = self._idf(t)
+            norm2 += ((old + v) ** 2 - old * old) * idf * idf
             self._postings.setdefault(t, set()).add(story_id)
-        s.norm = math.sqrt(sum((v * self._idf(t)) ** 2 for t, v in s.vec.items()))
+        s.norm = math.sqrt(max(norm2, 0.0))
         if day is not None:
             s.first = day if s.first is None or day < s.first else s.first
             s.last = day if s.last is None or day > s.last else s.last

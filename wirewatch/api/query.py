@@ -200,11 +200,14 @@ def event_where(store: Store, q: Query) -> tuple[list[str], list[Any]]:
         sql, param = _fts(store, q.q)
         w.append(sql)
         p.append(param)
+    # SQLite: unary + keeps the planner off the (type, status) index, which would make it scan every
+    # event of the type for each article instead of probing each article's events by primary key.
+    plus = "+" if store.dialect == "sqlite" else ""
     if q.type:
-        w.append("v.type = ?")
+        w.append(f"{plus}v.type = ?")
         p.append(q.type)
     if q.status:
-        w.append("v.status = ?")
+        w.append(f"{plus}v.status = ?")
         p.append(q.status)
     if q.since:
         w.append("substr(coalesce(v.date, a.published), 1, 10) >= ?")
@@ -296,7 +299,11 @@ def _where(w: list[str]) -> str:
 _EVENT_COLS = ("SELECT v.article_id, v.id, a.seq, v.ord, v.type, v.mode, v.status, v.date, v.confidence, "
                "v.place, v.time, v.trigger_start, v.trigger_end, v.trigger_text, v.sentence_start, "
                "v.sentence_end, substr(a.text, v.sentence_start + 1, v.sentence_end - v.sentence_start), "
-               "a.title, a.source, a.published, a.url FROM events v JOIN articles a ON a.id = v.article_id")
+               "a.title, a.source, a.published, a.url FROM articles a CROSS JOIN events v")
+# SQLite keeps the written join order for CROSS JOIN: walking articles newest first (seq is the rowid) and
+# probing each one's events by primary key returns a page after reading about a page of rows, where the
+# planner's own choice (scan all events, sort) costs a full sort per request. PostgreSQL plans freely.
+_JOIN = "v.article_id = a.id"
 
 
 def _event_rows(store: Store, q: Query, limit: int, after: list[Any] | None) -> list[Row]:
@@ -304,7 +311,7 @@ def _event_rows(store: Store, q: Query, limit: int, after: list[Any] | None) -> 
     if after:
         w.append("(a.seq < ? OR (a.seq = ? AND v.ord > ?))")
         p += [after[0], after[0], after[1]]
-    return read(store, _EVENT_COLS + _where(w) + " ORDER BY a.seq DESC, v.ord LIMIT ?", [*p, limit])
+    return read(store, _EVENT_COLS + _where([_JOIN, *w]) + " ORDER BY a.seq DESC, v.ord LIMIT ?", [*p, limit])
 
 
 def _event_dicts(store: Store, rows: list[Row]) -> list[dict[str, Any]]:
@@ -670,7 +677,7 @@ def event_detail(store: Store, article_id: str, event_id: str) -> dict[str, Any]
     ev = next((v for v in rec.events if v.id == event_id), None)
     if ev is None:
         return None
-    rows = read(store, _EVENT_COLS + " WHERE v.article_id = ? AND v.id = ?", [article_id, event_id])
+    rows = read(store, _EVENT_COLS + f" WHERE {_JOIN} AND v.article_id = ? AND v.id = ?", [article_id, event_id])
     d = _event_dicts(store, rows)[0]
     d.pop("_key", None)
     s0, s1 = ev.sentence.start, ev.sentence.end

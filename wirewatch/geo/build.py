@@ -145,9 +145,6 @@ def _english_variants(name: str) -> list[str]:
     return out
 
 
-FEATURE_RANK = {"country": 0, "continent": 0, "admin1": 1, "region": 1, "sea": 1, "city": 2, "landmark": 3}
-
-
 def cache_dir() -> Path:
     """`$WIREWATCH_CACHE`, else `~/.cache/wirewatch`."""
     env = os.environ.get("WIREWATCH_CACHE")
@@ -283,6 +280,7 @@ def _write(path: Path) -> None:
         con.commit()
         con.execute("VACUUM")
         con.close()
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

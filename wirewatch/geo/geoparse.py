@@ -60,8 +60,13 @@ KIND_WORDS = {
     "municipality": "city", "township": "city", "borough": "city", "neighbourhood": "city",
 }
 # Trailing words that name a feature at a place ("Heglig oil field", "Azovstal steelworks").
-FEATURE_WORDS = ("oil field", "oilfield", "refinery", "steelworks", "plant", "airport", "camp", "border crossing",
-                 "crossing", "port", "area", "valley", "river", "mountains", "hills", "island", "islands")
+FEATURE_WORDS = ("oil field", "oilfield", "refinery", "steelworks", "plant", "airport", "international airport",
+                 "camp", "border crossing", "crossing", "port", "area", "valley", "river", "mountains", "hills",
+                 "island", "islands", "delta", "bay", "canal", "coast", "peninsula", "basin", "metropolitan area")
+_MODIFIER = re.compile(r"(?:north|south|east|west|northern|southern|eastern|western|central|greater|upper|lower|"
+                       r"north[- ]?east|north[- ]?west|south[- ]?east|south[- ]?west|"
+                       r"north[- ]?eastern|north[- ]?western|south[- ]?eastern|south[- ]?western|lake|mount)\s+",
+                       re.I)
 # AP-style state abbreviations, only ever read as a qualifier after a town ("Austin, Texas" / "Austin, Tex.").
 US_ABBREV = {
     "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "cal": "CA", "colo": "CO", "conn": "CT", "del": "DE",
@@ -144,6 +149,10 @@ def _lookup(surface: str, gaz: Gazetteer) -> tuple[list[Candidate], str, str | N
     for w in FEATURE_WORDS:
         if low.endswith(" " + w) and (c := gaz.candidates(s[: -len(w) - 1])):
             return c, normalise(s[: -len(w) - 1]), None
+    # "North Dallas", "Greater Mumbai", "Eastern Mediterranean", "Lake Erie": the part of / near the base
+    m = _MODIFIER.match(s)
+    if m and (c := gaz.candidates(s[m.end():])):
+        return c, normalise(s[m.end():]), None
     return [], normalise(s), None
 
 
@@ -207,6 +216,11 @@ class Resolver:
             dl = self._make(text, dateline[0], dateline[0] + len(head))
             if not dl.cands:
                 dl = None
+            else:
+                dl.kind = dl.kind or "city"  # datelines name towns: "WASHINGTON" is the capital, not the state
+                for t in tops:  # a toponym on the dateline head is the dateline
+                    if t.start == dl.start:
+                        t.kind = dl.kind
         allt = tops + ([dl] if dl else [])
         dem: Counter[str] = Counter()
         dmap = demonyms()
@@ -222,14 +236,16 @@ class Resolver:
                 if len(t.cands) < 2:
                     continue
                 best = max(t.cands, key=lambda c, t=t: self.prior(t, c) + self._context(t, c, allt, dl, dem))
-                best = _prefer_city(t, best)
+                best = _prefer_city(t, best, allt)
                 changed |= best != t.res
                 t.res = best
             if not changed:
                 break
         for t in allt:
             if t.res is not None and self._doubtful(t, t.res, allt, dem):
-                t.res = None
+                rest = [c for c in t.cands if not self._doubtful(t, c, allt, dem)]
+                t.res = max(rest, key=lambda c, t=t: self.prior(t, c) + self._context(t, c, allt, dl, dem)) \
+                    if rest else None
         return [t.res for t in tops]
 
     def _doubtful(self, t: _Top, c: Candidate, allt: list[_Top], dem: Counter[str]) -> bool:
@@ -285,9 +301,13 @@ class Resolver:
         return s
 
 
-def _prefer_city(t: _Top, best: Candidate) -> Candidate:
-    """A state named like its main city ('New York', 'Kyiv') means the city unless the text says 'state'."""
+def _prefer_city(t: _Top, best: Candidate, allt: list[_Top]) -> Candidate:
+    """A state named like its main city ('New York', 'Kyiv') means the city, unless the text says
+    'state' or names other towns of that state (Buffalo and Albany make 'New York' the state)."""
     if best.feature != "admin1" or t.kind == "admin1":
+        return best
+    if any(o.key != t.key and o.res is not None and o.res.feature in ("city", "admin2")
+           and o.res.country_iso3 == best.country_iso3 and o.res.admin1 == best.name for o in allt):
         return best
     for c in t.cands:
         if c.feature == "city" and c.country_iso3 == best.country_iso3 and c.admin1 == best.name \

@@ -180,6 +180,16 @@ def _raw_mentions(a: Analysis) -> list[RawMention]:
             text = span.text
             if text.lower().rstrip(".") in MONTHS_DAYS:
                 continue
+            if label == "ORG" and e - s >= 2 and doc[e - 1].is_lower:
+                # "EU foreign ministers": a known name followed by common nouns is the known name
+                k = e - 1
+                while k > s and doc[k].is_lower:
+                    k -= 1
+                head = doc[s:k + 1].text
+                if kb.organisation(head) or kb.country(head):
+                    e = k + 1
+                    span = doc[s:e]
+                    text = span.text
             label, fixed = _relabel(text, label)
             if label in {"PERSON", "ORG"} and not fixed and e - s == 1 and (
                     _locative_context(doc, s) and _gazetteer_has(text)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from .. import knowledge as kb
 from ..models import Entity, Event, Mention, Span
+from . import times
 from .context import Analysis
 from .text import fold
 
@@ -41,6 +42,12 @@ PLAN_GOVERNORS = {"plan", "schedule", "agree", "intend", "aim", "decide", "prepa
                   "resume", "continue", "keep"}
 EXPECT_GOVERNORS = {"expect", "likely", "predict", "anticipate", "hope", "want", "seek", "try", "fear"}
 HYPO_GOVERNORS = {"threaten", "demand", "urge", "call", "ask", "warn", "insist", "need", "require"}
+LIGHT_VERBS = {"impose", "hold", "launch", "carry", "conduct", "stage", "announce", "begin", "start", "make",
+               "sign", "reach", "mount", "order", "approve", "give", "provide", "deliver", "send", "pledge",
+               "agree", "host", "organise", "organize", "lead", "resume", "open", "call"}
+NON_PLACE_OBJECTS = {"programme", "programmes", "program", "programs", "talks", "agreement", "deal", "treaty",
+                     "organisation", "organization", "alliance", "pact", "accord", "negotiations", "process",
+                     "mission", "council", "union", "bloc", "coalition", "initiative", "scheme", "election", "race"}
 NEG_GOVERNORS = {"deny", "refuse", "reject", "fail", "decline", "dismiss"}
 CONDITIONAL = {"if", "unless", "until", "provided", "whether", "lest"}
 PLAN_ADJ = {"planned", "impending", "proposed", "upcoming", "scheduled", "phased", "possible", "future",
@@ -79,6 +86,16 @@ def _object(tok: Token) -> Token | None:
     return None
 
 
+MONEY_WORDS = {"dollar", "dollars", "euro", "euros", "pound", "pounds", "yuan", "rupee", "rupees", "yen",
+               "franc", "francs", "shilling", "shillings", "million", "billion", "$", "€", "£", "funding",
+               "funds", "grant", "loan", "loans"}
+
+
+def _is_money(tok: Token) -> bool:
+    words = {tok.lower_} | {c.lower_ for c in tok.children} | {g.lower_ for c in tok.children for g in c.children}
+    return bool(words & MONEY_WORDS)
+
+
 def classify(tok: Token) -> tuple[str, str | None] | None:
     """PLOVER type and mode of a trigger token, or None."""
     lex = lexicon()
@@ -87,12 +104,19 @@ def classify(tok: Token) -> tuple[str, str | None] | None:
         prt = _particle(tok)
         obj = _object(tok)
         if prt and f"{lemma} {prt}" in lex["phrasal"]:
-            return tuple(lex["phrasal"][f"{lemma} {prt}"])  # type: ignore[return-value]
+            found = tuple(lex["phrasal"][f"{lemma} {prt}"])
+            if found[0] == "RETREAT":
+                objs = [g for c in tok.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+                if any(o.lemma_.lower() in NON_PLACE_OBJECTS or o.lower_ in NON_PLACE_OBJECTS for o in objs):
+                    return ("SANCTION", "withdraw")
+            return found  # type: ignore[return-value]
         if obj is not None and f"{lemma} {obj.lemma_.lower()}" in lex["phrasal"]:
             return tuple(lex["phrasal"][f"{lemma} {obj.lemma_.lower()}"])  # type: ignore[return-value]
         for c in tok.children:
             if c.dep_ == "prep" and f"{lemma} {c.lower_}" in lex["phrasal"]:
                 return tuple(lex["phrasal"][f"{lemma} {c.lower_}"])  # type: ignore[return-value]
+        if obj is not None and lemma in lex["_money_verbs"] and _is_money(obj):
+            return ("AID", None)  # "pledged 1.5 million pounds", "allocated $5 million"
         if lemma in lex["by_object"]:
             table = lex["by_object"][lemma]
             objs = [obj] if obj is not None else []
@@ -105,9 +129,19 @@ def classify(tok: Token) -> tuple[str, str | None] | None:
             if lemma not in lex["verbs"]:
                 return None
         if lemma in lex["verbs"]:
-            if lemma in {"fire"}:
-                return None
-            return tuple(lex["verbs"][lemma])  # type: ignore[return-value]
+            found = tuple(lex["verbs"][lemma])
+            if found[0] == "RETREAT" and found[1] == "withdraw":
+                objs = [g for c in tok.children if c.dep_ == "prep" and c.lower_ in {"from", "of"}
+                        for g in c.children if g.dep_ == "pobj"]
+                if prt:
+                    objs += [g for c in tok.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+                if any(o.lemma_.lower() in NON_PLACE_OBJECTS or o.lower_ in NON_PLACE_OBJECTS for o in objs):
+                    return ("SANCTION", "withdraw")  # leaving a programme or talks, not territory
+            return found  # type: ignore[return-value]
+        if lemma == "warn" and any(c.dep_ == "ccomp" and any(
+                g.lower_ in {"could", "would", "will", "might"} or g.dep_ == "advcl" and any(
+                    m.lower_ in {"if", "unless"} for m in g.children) for g in c.children) for c in tok.children):
+            return ("THREATEN", None)  # "warned that Georgia could pull out ... if the bloc ..."
         return None
     if tok.pos_ == "NOUN":
         word = tok.lower_ if tok.lower_ in lex["nouns"] else lemma
@@ -177,11 +211,25 @@ class _Refs:
         at = tok.idx
         low = tok.lower_
         if tok.pos_ == "PRON":
+            gov = tok.head
+            while gov.dep_ in {"xcomp", "conj", "aux"} and gov.head is not gov:
+                gov = gov.head
+            if gov.dep_ == "ccomp" and depth < 2:
+                # "the government announced that it was freezing talks": it = the announcer
+                outer = next((c for c in gov.head.children if c.dep_ == "nsubj"), None)
+                if outer is not None and outer.pos_ != "PRON":
+                    e = self.one(outer, depth + 1)
+                    if e is not None:
+                        return e
             if low in {"he", "she", "him", "her"}:
                 return self._recent(at, lambda x: x.type == "PERSON")
             if low in {"it", "they", "them", "we"}:
                 return self._recent(at, lambda x: x.type in {"ORG", "GPE"})
             return None
+        if tok.pos_ == "NOUN" and low not in REFERRING and kb.title_sector(tok.text) is not None \
+                and kb.title_sector(tok.text)[0] not in {"REB", "MIL", "POL", "CVL"}:
+            return self._recent(at, lambda x: x.type == "PERSON" and any(low in fold(r.title) for r in x.roles)) \
+                or self._recent(at, lambda x: x.type == "PERSON")  # "the disaster chief urged"
         if tok.pos_ == "NOUN" and low in REFERRING:
             kind, val = REFERRING[low]
             if kind == "sector":
@@ -197,12 +245,18 @@ class _Refs:
         return None
 
 
-def _subject(tok: Token) -> tuple[Token | None, bool]:
+def _subject(tok: Token, dateline: tuple[int, int] | None = None) -> tuple[Token | None, bool]:
     """The subject of a verb (sharing it up coordination/xcomp chains); True if passive."""
     cur = tok
     for _ in range(4):
         for c in cur.children:
             if c.dep_ in SUBJ:
+                if dateline and dateline[0] <= c.idx < dateline[1]:
+                    # "LUANDA, Angola — The government ... agreed": the dateline swallowed the subject
+                    app = next((g for g in c.children if g.dep_ == "appos" and g.idx >= dateline[1]), None)
+                    return app, False
+                if c.lower_ in {"which", "who", "that"} and cur.dep_ == "relcl":
+                    return cur.head, False  # "Lithuania, which imposed ..."
                 return c, c.dep_ == "nsubjpass"
         if cur.dep_ in {"conj", "xcomp", "advcl"} and cur.head is not cur:
             if cur.dep_ == "advcl" and not any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children):
@@ -350,9 +404,14 @@ def _time_for(a: Analysis, trigger: Token) -> tuple[str | None, str | None, str 
             best = (score, t, "clause" if inside else "context")
     if best is None:
         return None, None, None
+    if best[2] == "clause":
+        return None, None, None  # the clause's own time was already looked up by times.time_for
     t = best[1]
-    value = t.value if t.value and t.value[:1].isdigit() else None
-    return t.id, value, best[2]
+    return t.id, _date_value(t.value), "context"
+
+
+def _date_value(value: str | None) -> str | None:
+    return value if value and value[:1].isdigit() else None
 
 
 def _in_direct_quote(a: Analysis, idx: int) -> bool:
@@ -362,6 +421,8 @@ def _in_direct_quote(a: Analysis, idx: int) -> bool:
 def extract(a: Analysis) -> None:
     doc = a.doc
     refs = _Refs(a)
+    dl = a.article.dateline_span
+    dateline = (dl.start, dl.end + 3) if dl is not None else None
     seen: set[tuple] = set()
     events: list[Event] = []
     for tok in doc:
@@ -370,11 +431,13 @@ def extract(a: Analysis) -> None:
         found = classify(tok)
         if found is None:
             continue
+        if tok.pos_ == "NOUN" and tok.dep_ in OBJ | {"nsubjpass", "pobj"} and classify(tok.head if tok.dep_ != "pobj" else tok.head.head):
+            continue  # "imposed sanctions", "rejected the sanctions": the verb carries the event
         etype, mode = found
         actors: list[Entity] = []
         targets: list[Entity] = []
         if tok.pos_ in {"VERB", "AUX"}:
-            subj, passive = _subject(tok)
+            subj, passive = _subject(tok, dateline)
             agent = _agent(tok)
             if passive:
                 if agent is not None:
@@ -386,6 +449,11 @@ def extract(a: Analysis) -> None:
             obj = _object(tok)
             if obj is not None and not passive:
                 targets = targets or refs.entities_of(obj)
+                if not targets and classify(obj) is not None:
+                    for p in _pobjs(obj, TARGET_PREPS.get(etype, set())):  # "imposed sanctions on X"
+                        targets = refs.entities_of(p)
+                        if targets:
+                            break
                 if not targets and etype == "CONSULT":
                     for p in _pobjs(tok, {"from"}):  # "met officials from the alliance"
                         targets = refs.entities_of(p)
@@ -408,7 +476,8 @@ def extract(a: Analysis) -> None:
                 if p.head.lower_ == "between" and len(found_t) >= 2 and not actors:
                     actors, found_t = found_t[:1], found_t[1:]
                 targets = targets or found_t
-            if not actors and tok.head.pos_ in {"VERB", "AUX"} and tok.dep_ in OBJ | {"nsubj", "nsubjpass"}:
+            if not actors and tok.head.pos_ in {"VERB", "AUX"} and tok.dep_ in OBJ | {"nsubj", "nsubjpass"} \
+                    and tok.head.lemma_.lower() in LIGHT_VERBS:
                 verb = tok.head
                 if tok.dep_ in OBJ or tok.dep_ == "nsubjpass":
                     s, passive = _subject(verb)
@@ -423,9 +492,18 @@ def extract(a: Analysis) -> None:
         targets = [e for e in targets if e.type in {"PERSON", "ORG", "GPE", "NORP"} and e not in actors]
         if not actors:
             continue
+        if etype == "AID" and not targets and refs.main_gpe is not None and refs.main_gpe not in actors \
+                and all(e.country != refs.main_gpe.country for e in actors):
+            targets = [refs.main_gpe]  # aid with no named recipient goes to the country the story is about
         status = _status(tok)
+        if status == "occurred" and tok.lemma_.lower() in {"pledge", "promise", "vow"}:
+            status = "planned"  # a pledge is aid promised, not yet delivered
         place, place_source = _place_for(a, tok)
-        time_id, date, date_source = _time_for(a, tok)
+        t_clause, _ = times.time_for(a, tok)
+        if t_clause is not None:
+            time_id, date, date_source = t_clause.id, _date_value(t_clause.value), "clause"
+        else:
+            time_id, date, date_source = _time_for(a, tok)
         sent = tok.sent
         key = (etype, tuple(e.id for e in actors), tuple(e.id for e in targets), sent.start)
         if key in seen:

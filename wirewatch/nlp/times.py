@@ -99,6 +99,20 @@ def _depth_to(tok: Any, head: Any) -> int | None:
         t, n = t.head, n + 1
 
 
+def _bounded(root: Any) -> bool:
+    """Is the time the object (or inside the object) of since/until?"""
+    if root.i > 0 and root.doc[root.i - 1].lower_ in _BOUNDS:
+        return True
+    t = root
+    for _ in range(4):
+        if t.pos_ == "ADP" or t.dep_ == "prep":
+            return t.lower_ in _BOUNDS
+        if t.pos_ in ("VERB", "AUX") or t.head.i == t.i:
+            return False
+        t = t.head
+    return False
+
+
 def time_for(a: Analysis, token: Token) -> tuple[Time | None, str | None]:
     """The dated Time of the clause containing `token` (an event trigger), and "clause".
 
@@ -116,7 +130,7 @@ def time_for(a: Analysis, token: Token) -> tuple[Time | None, str | None]:
         if rec.type not in _DATED or not rec.value or not rec.value[:1].isdigit():
             continue
         root = token.doc[root_i]
-        if root.head.lower_ in _BOUNDS or (root_i > 0 and token.doc[root_i - 1].lower_ in _BOUNDS):
+        if _bounded(root):
             continue  # "jailed since the October 26 vote": a bound of the state, not the event's date
         for target, bonus in ((token, 0), (head, 1)):
             d = _depth_to(root, target)

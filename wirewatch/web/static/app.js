@@ -54,7 +54,7 @@ function days(first, last) {
 }
 
 async function drawTimeline(host) {
-  const W = 600, H = 200, L = 30, B = 36, T = 8;
+  const W = 600, H = 300, L = 30, B = 40, T = 8;
   const data = await getJSON(host.dataset.src);
   const svg = svgRoot(host, W, H, "Events per day by type");
   const items = data.items || [];
@@ -160,7 +160,9 @@ async function drawNetwork(host) {
     pos.set(id, [W / 2 + 140 * Math.cos(a), H / 2 + 130 * Math.sin(a)]);
   });
   const defs = el("defs", {}, svg);
-  const mk = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 16, refY: 5, markerWidth: 6, markerHeight: 6, orient: "auto" }, defs);
+  // userSpaceOnUse: arrow heads keep one size whatever the edge width; refX stops them at the node's rim.
+  const mk = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 22, refY: 5, markerWidth: 9, markerHeight: 9,
+    markerUnits: "userSpaceOnUse", orient: "auto" }, defs);
   el("path", { d: "M0 0L10 5L0 10z", fill: "#667" }, mk);
   const maxc = Math.max(1, ...net.edges.map((e) => e.count));
   for (const e of net.edges) {
@@ -177,7 +179,7 @@ async function drawNetwork(host) {
     const g = el("g", { class: id === center ? "node center" : "node" }, svg);
     el("circle", { cx: x, cy: y, r: id === center ? 9 : 6 }, g);
     const link = el("a", { href: "/actors/" + encodeURIComponent(id) }, g);
-    text(link, x, y - 11, id.length > 28 ? id.slice(0, 27) + "…" : id, { "text-anchor": "middle" });
+    text(link, x, y + (y < H / 2 - 1 ? -12 : 20), id.length > 28 ? id.slice(0, 27) + "…" : id, { "text-anchor": "middle" });
   }
 }
 

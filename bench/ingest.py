@@ -1,0 +1,176 @@
+"""Ingest throughput: `wirewatch ingest` end to end vs bare spaCy and bare extraction, same corpus, same run.
+
+    python bench/ingest.py                     # 200 articles: bare nlp.pipe, extraction, ingest -w1, -w2
+    python bench/ingest.py -n 500 --memory 1000,10000   # also: peak memory of two corpus sizes
+
+The corpus is generated reproducibly (seeded) by recombining the lines of the
+dev articles (../shared/eval/dev), or of the bundled sample when those are
+absent, so it runs anywhere. Each line is used once per round, so no two
+articles are near-copies and de-duplication does not flatter the figures.
+
+Figures:
+  bare nlp.pipe   spaCy alone, one process, model already loaded
+  extraction      Extractor.extract_many (spaCy + wirewatch stages), one process
+  ingest -wN      `wirewatch ingest corpus.jsonl --workers N` into a fresh SQLite file, in a
+                  subprocess: "e2e" counts from process start (model loading included),
+                  "steady" from the first to the last stored article (from the store's timestamps)
+  per core        steady rate / N / bare nlp.pipe rate  (the issue's target: >= 0.75)
+  peak RSS        of the ingest process tree (writer + workers), sampled from /proc
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT.parent / "shared" / "eval" / "dev"
+SAMPLE = ROOT / "wirewatch" / "sample"
+
+
+def source_lines() -> list[str]:
+    """Body lines (paragraphs) of the dev articles, else of the bundled sample."""
+    files = sorted(DEV.glob("*.txt")) or sorted(SAMPLE.glob("*.txt"))
+    if not files:
+        sys.exit("no dev articles or sample corpus found to build a benchmark corpus from")
+    lines: list[str] = []
+    for f in files:
+        blocks = [b for b in re.split(r"\n\s*\n", f.read_text("utf-8")) if b.strip()]
+        body = blocks[2:] if len(blocks) > 2 else blocks[-1:]  # drop title and byline
+        lines += [ln.strip() for b in body for ln in b.splitlines() if len(ln.split()) >= 8]
+    return lines
+
+
+def make_corpus(n: int, *, per_article: int = 4, seed: int = 1) -> list[dict]:
+    """n articles of `per_article` lines each, every line used once per round (no near-copies)."""
+    rng = random.Random(seed)
+    pool = source_lines()
+    rows: list[dict] = []
+    r = 0
+    while len(rows) < n:
+        r += 1
+        order = pool[:]
+        rng.shuffle(order)
+        for i in range(0, len(order) - per_article + 1, per_article):
+            if len(rows) == n:
+                break
+            k = len(rows)
+            rows.append({"title": f"Bench article {k}", "text": "\n".join(order[i:i + per_article]),
+                         "published": f"2021-{1 + k % 12:02d}-{1 + k % 28:02d}", "source": f"bench-{r}"})
+    return rows
+
+
+def write_corpus(rows: list[dict], path: Path) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run_ingest(corpus: Path, workers: int, tmp: Path) -> dict:
+    db = tmp / f"bench-w{workers}-{time.monotonic_ns()}.db"
+    cmd = [sys.executable, "-m", "wirewatch", "ingest", str(corpus), "--db", str(db), "--workers", str(workers),
+           "--no-progress", "--json"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            time.sleep(0.1)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    out, err = proc.communicate()
+    wall = time.monotonic() - start
+    stop.set()
+    t.join()
+    if proc.returncode != 0:
+        sys.exit(f"ingest failed: {err.decode()[-2000:]}")
+    summary = json.loads(out.decode().strip().splitlines()[-1])
+    with sqlite3.connect(db) as c:
+        stamps = [datetime.fromisoformat(r[0]) for r in c.execute("SELECT ingested_at FROM articles ORDER BY seq")]
+    steady = (len(stamps) - 1) / (stamps[-1] - stamps[0]).total_seconds() if len(stamps) > 1 else 0.0
+    return {"stored": summary["stored"], "duplicates": summary["duplicates"], "errors": summary["errors"],
+            "e2e": summary["stored"] / wall, "steady": steady, "peak_mb": peak / 2**20}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-n", type=int, default=200, help="articles in the corpus")
+    ap.add_argument("--workers", default="1,2", help="worker counts to measure, comma-separated")
+    ap.add_argument("--memory", default="", help="also compare peak memory of these corpus sizes, e.g. 1000,10000")
+    args = ap.parse_args()
+
+    from wirewatch.nlp.pipeline import Extractor
+    from wirewatch.read.files import article_from_mapping
+
+    rows = make_corpus(args.n)
+    words = sum(len(r["text"].split()) for r in rows) / len(rows)
+    print(f"corpus: {len(rows)} articles, {words:.0f} words on average, {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory(prefix="wirewatch-bench-") as d:
+        tmp = Path(d)
+        corpus = write_corpus(rows, tmp / "corpus.jsonl")
+        arts = [article_from_mapping(r, f"row{i}") for i, r in enumerate(rows)]
+        ex = Extractor()
+        nlp = ex.nlp
+        list(nlp.pipe([a.text for a in arts[:8]]))  # warm up
+        t = time.monotonic()
+        for _ in nlp.pipe((a.text for a in arts), batch_size=ex.settings.batch_size):
+            pass
+        bare = len(arts) / (time.monotonic() - t)
+        t = time.monotonic()
+        for _ in ex.extract_many(arts):
+            pass
+        extraction = len(arts) / (time.monotonic() - t)
+        print(f"{'bare nlp.pipe':<16}{bare:8.1f} articles/s")
+        print(f"{'extraction':<16}{extraction:8.1f} articles/s   {extraction / bare:5.2f} x bare")
+        for w in (int(x) for x in args.workers.split(",") if x.strip()):
+            r = run_ingest(corpus, w, tmp)
+            cores = max(w, 1)
+            print(f"{'ingest -w' + str(w):<16}{r['steady']:8.1f} articles/s steady ({r['e2e']:.1f} e2e)   "
+                  f"{r['steady'] / bare:5.2f} x bare   per core {r['steady'] / cores / bare:5.2f}   "
+                  f"{r['steady'] / extraction / cores:5.2f} x extraction per core   "
+                  f"peak RSS {r['peak_mb']:.0f} MB   (stored {r['stored']}, dup {r['duplicates']}, "
+                  f"errors {r['errors']})")
+        if args.memory:
+            sizes = [int(x) for x in args.memory.split(",")]
+            peaks = []
+            for n in sizes:
+                c = write_corpus(make_corpus(n, seed=2), tmp / f"mem-{n}.jsonl")
+                r = run_ingest(c, 1, tmp)
+                peaks.append(r["peak_mb"])
+                print(f"memory: {n:>6} articles  peak RSS {r['peak_mb']:.0f} MB  ({r['steady']:.1f} articles/s)")
+            print(f"memory growth {sizes[0]} -> {sizes[-1]} articles: {peaks[-1] / peaks[0] - 1:+.1%} (target within ±10%)")
+
+
+if __name__ == "__main__":
+    main()
