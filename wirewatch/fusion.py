@@ -135,13 +135,20 @@ def _keys(e: Entity) -> set[str]:
 
 @dataclass(slots=True)
 class _Side:
+    """The actors (or targets) of one report: name keys, and (country, sector) codes per entity."""
+
     keys: set[str]
-    countries: set[str]
+    codes: list[tuple[str, str | None]]
 
     def compatible(self, other: _Side) -> bool:
-        if not (self.keys or self.countries) or not (other.keys or other.countries):
+        """A shared name, or a shared country with compatible sectors: Colombia's government ~
+        'the Colombian government', but a Nigerien rebel group is not the Nigerien army."""
+        if not (self.keys or self.codes) or not (other.keys or other.codes):
             return True
-        return bool(self.keys & other.keys) or bool(self.countries & other.countries)
+        if self.keys & other.keys:
+            return True
+        return any(c1 == c2 and (s1 is None or s2 is None or s1 == s2)
+                   for c1, s1 in self.codes for c2, s2 in other.codes)
 
 
 def dateline_entity(rec: ArticleRecord) -> str | None:
@@ -157,7 +164,7 @@ def dateline_entity(rec: ArticleRecord) -> str | None:
 def _side(rec: ArticleRecord, ids: Sequence[str]) -> _Side:
     ents = {e.id: e for e in rec.entities}
     keys: set[str] = set()
-    countries: set[str] = set()
+    codes: list[tuple[str, str | None]] = []
     skip = dateline_entity(rec)
     for i in ids:
         if i == skip:
@@ -167,8 +174,8 @@ def _side(rec: ArticleRecord, ids: Sequence[str]) -> _Side:
             continue
         keys |= _keys(e)
         if e.country:
-            countries.add(e.country)
-    return _Side(keys, countries)
+            codes.append((e.country, e.sector))
+    return _Side(keys, codes)
 
 
 def km(a: Place, b: Place) -> float | None:
@@ -268,10 +275,15 @@ def _outlet_keys(rec: ArticleRecord) -> set[str]:
     return {k for k in keys if k}
 
 
+GENERIC_OUTLET_WORDS = frozenset("""the by news agency press staff wire service daily weekly times post herald
+    courier tribune journal gazette chronicle telegraph observer mail express star sun report reports
+    online media network international world""".split())
+
+
 def _outlet(name: str) -> str:
-    """'The Harbour Times' -> 'harbour', 'Meridian News Agency' -> 'meridian': the distinctive first word."""
-    words = [w for w in _norm(name).split() if w not in {"the", "by", "news", "agency", "press", "staff"}]
-    return words[0] if words else ""
+    """'The Harbour Times' -> 'harbour', 'Meridian News Agency' -> 'meridian': the distinctive words."""
+    words = [w for w in _norm(name).split() if w not in GENERIC_OUTLET_WORDS]
+    return " ".join(words) if words else _norm(name)
 
 
 def source_groups(records: Sequence[ArticleRecord]) -> dict[str, int]:
@@ -347,7 +359,7 @@ def fuse_records(records: Sequence[ArticleRecord], *, story_id: int | None = Non
     clusters: list[list[_Report]] = []
     for rep in reports:
         for cl in clusters:
-            if any(same_event(x, rep) for x in cl) and all(abs((x.day - rep.day).days) <= DATE_DAYS
+            if all(same_event(x, rep) for x in cl) and all(abs((x.day - rep.day).days) <= DATE_DAYS
                                               for x in cl if x.day and rep.day):
                 cl.append(rep)
                 break

@@ -285,7 +285,7 @@ class _Ingest:
         d = Duplicate(article_id=item.article.id, source_id=item.source_id, original_id=original_id,
                       kind=kind,  # type: ignore[arg-type]
                       similarity=sim, title=item.article.title, url=item.article.url)
-        if self.dedup is not None and original_id in self.dedup._pending:
+        if self.dedup is not None and self.dedup.in_flight(original_id):
             self.waiting_links[original_id].append(d)  # written once the original is stored
         else:
             self._link(d)
@@ -357,7 +357,7 @@ def ingest(sources: Sequence[str], *, db: str | Store | None = None, settings: S
     settings = settings or load_settings()
     store = db if isinstance(db, Store) else open_store(db or settings.db)
     try:
-        items = iter_sources(sources, settings=settings, include=include, exclude=exclude)
+        items = iter_sources(sources, settings=settings, include=include, exclude=exclude, seen=store.seen_source)
         return ingest_items(items, store, settings=settings, workers=workers, dedup=dedup, progress=progress,
                             extractor=extractor, near_threshold=near_threshold)
     finally:

@@ -55,6 +55,7 @@ THRESHOLD = 0.2
 
 ACTOR_TYPES = frozenset({"PERSON", "ORG", "NORP", "EVENT", "LAW", "FAC"})
 WORD = re.compile(r"[^\W\d_]{3,}")
+DATE_VALUE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 def _stopwords() -> frozenset[str]:
@@ -140,13 +141,14 @@ def article_blocks(record: ArticleRecord) -> Blocks:
         key = str(p.geonameid) if p.geonameid else _norm_name(p.name)
         if key:
             places[f"p:{key}"] += max(1, len(p.mentions))
+    # Dates the text mentions, at their own precision ("d:2026-03-09", "m:2008-12", "y:2005"):
+    # reports of one event name its day. Not the publication date - every article of a day
+    # shares it, so it would pull unrelated stories together; the window uses it instead.
     dates: Counter[str] = Counter()
-    values = [record.article.published] + [t.value for t in record.times if t.type == "DATE"]
-    for v in values:
-        if v and re.match(r"\d{4}", v):
-            dates[f"y:{v[:4]}"] += 1
-            if re.match(r"\d{4}-\d{2}", v):
-                dates[f"m:{v[:7]}"] += 1
+    for t in record.times:
+        v = t.value or ""
+        if t.type == "DATE" and DATE_VALUE.match(v):
+            dates[f"{'ymd'[min(v.count('-'), 2)]}:{v}"] += 1
     return _block(words, 1.0), _block(ents, 1.0), _block(places, 1.0), _block(dates, 1.0)
 
 

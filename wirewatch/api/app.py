@@ -193,16 +193,7 @@ def create_app(store: Store | str | None = None, *, settings: Settings | None = 
     app.state.ctx = context
     _install_error_handler(app)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        resp: Response = await call_next(request)
-        # Swagger UI loads from a CDN: give it its own, looser policy; everything else is strict.
-        if request.url.path != "/api/docs":
-            resp.headers["Content-Security-Policy"] = CSP
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["Referrer-Policy"] = "no-referrer"
-        resp.headers["X-Frame-Options"] = "DENY"
-        return resp
+    app.add_middleware(SecurityHeaders)
 
     from .routers import actors, articles, events, meta, places, quotes, stories, watches
 
@@ -215,6 +206,33 @@ def create_app(store: Store | str | None = None, *, settings: Settings | None = 
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.include_router(views.router)
     return app
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (cheaper than @app.middleware): the CSP and friends on every response.
+
+    Swagger UI at /api/docs loads from a CDN, so it is the one page without the strict policy.
+    """
+
+    HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+               (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY")]
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        skip_csp = scope.get("path") == "/api/docs"
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                extra = self.HEADERS[1:] if skip_csp else self.HEADERS
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _attach_stories(store: Store) -> None:

@@ -257,6 +257,9 @@ def build(path: Path | None = None, *, force: bool = False) -> Path:
         if path.exists() and not force:
             return path
         _write(path)
+    for old in path.parent.glob("gazetteer-v*.sqlite"):  # earlier schema versions are dead weight
+        if old != path and old.name != path.name:
+            old.unlink(missing_ok=True)
     return path
 
 

@@ -252,9 +252,11 @@ def _subject(tok: Token, dateline: tuple[int, int] | None = None) -> tuple[Token
         for c in cur.children:
             if c.dep_ in SUBJ:
                 if dateline and dateline[0] <= c.idx < dateline[1]:
-                    # "LUANDA, Angola — The government ... agreed": the dateline swallowed the subject
-                    app = next((g for g in c.children if g.dep_ == "appos" and g.idx >= dateline[1]), None)
-                    return app, False
+                    # "LUANDA, Angola — The government ... agreed": the parser made the dateline the
+                    # subject; the real one is the first phrase after it that hangs off the dateline.
+                    real = next((g for g in c.subtree if g.idx >= dateline[1] and g.head.idx < dateline[1]
+                                 and g.pos_ in {"NOUN", "PROPN", "PRON"}), None)
+                    return real, False
                 if c.lower_ in {"which", "who", "that"} and cur.dep_ == "relcl":
                     return cur.head, False  # "Lithuania, which imposed ..."
                 return c, c.dep_ == "nsubjpass"
@@ -373,6 +375,9 @@ def _place_for(a: Analysis, trigger: Token) -> tuple[str | None, str | None]:
         if t.i not in clause or t.dep_ != "pobj" or t.head.lower_ not in {"in", "at", "near", "outside", "into", "from"}:
             continue
         e = a.entity_of(t)
+        if e is None:  # "near the village of Ak-Sai"
+            e = next((a.entity_of(g) for c in t.children if c.dep_ == "prep" and c.lower_ == "of"
+                      for g in c.children if g.dep_ == "pobj" and a.entity_of(g)), None)
         if e is None or e.id not in a.place_of:
             continue
         if e.type == "GPE" and kb.country(e.name) and t.head.lower_ == "from":
@@ -486,8 +491,11 @@ def extract(a: Analysis) -> None:
                     if src is not None:
                         actors = refs.entities_of(src)
         # Coordinated subjects: "Congo's government and the M23 agreed": one acts, the other is the target.
+        reciprocal = False
         if len(actors) >= 2 and not targets and etype in {"AGREE", "CONSULT", "COOPERATE", "ASSAULT", "RETREAT"}:
-            actors, targets = actors[:1], actors[1:]
+            # "A and B agreed/fought/swapped prisoners": A acts on B; violence and swaps go both ways
+            reciprocal = etype == "ASSAULT" or (etype == "RETREAT" and tok.lemma_.lower() in {"exchange", "swap"})
+            actors, targets = actors[:1], actors[1:2]
         actors = [e for e in actors if e.type in {"PERSON", "ORG", "GPE", "NORP"}]
         targets = [e for e in targets if e.type in {"PERSON", "ORG", "GPE", "NORP"} and e not in actors]
         if not actors:
@@ -511,13 +519,15 @@ def extract(a: Analysis) -> None:
         seen.add(key)
         conf = 0.5 + (0.15 if tok.pos_ in {"VERB", "AUX"} else 0.05) + (0.1 if targets else 0) \
             + (0.1 if any(a.entity_of(t) for t in sent if t.dep_ in SUBJ) else 0)
-        events.append(Event(
-            id="", type=etype, mode=mode, actors=[e.id for e in actors], targets=[e.id for e in targets],
-            place=place, time=time_id, date=date, status=status,
-            trigger=Mention(tok.idx, tok.idx + len(tok.text), tok.text),
-            sentence=Span(sent.start_char, sent.end_char), confidence=round(min(conf, 0.95), 2),
-            date_source=date_source, place_source=place_source,
-        ))
+        pairs = [(actors, targets)] + ([(targets, actors)] if reciprocal else [])
+        for acts, tgts in pairs:
+            events.append(Event(
+                id="", type=etype, mode=mode, actors=[e.id for e in acts], targets=[e.id for e in tgts],
+                place=place, time=time_id, date=date, status=status,
+                trigger=Mention(tok.idx, tok.idx + len(tok.text), tok.text),
+                sentence=Span(sent.start_char, sent.end_char), confidence=round(min(conf, 0.95), 2),
+                date_source=date_source, place_source=place_source,
+            ))
     for n, v in enumerate(events, 1):
         v.id = f"v{n}"
     a.events.extend(events)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -213,13 +213,18 @@ def _gzip_problem(path: Path) -> str | None:
 
 
 def iter_source(spec: str, *, settings: Settings | None = None, include: Sequence[str] = (),
-                exclude: Sequence[str] = (), fetcher: Fetcher | None = None) -> Iterator[Item]:
-    """Everything one command-line source names: a file, a folder (recursively) or an http(s) URL."""
+                exclude: Sequence[str] = (), fetcher: Fetcher | None = None,
+                seen: Callable[[str], bool] | None = None) -> Iterator[Item]:
+    """Everything one command-line source names: a file, a folder (recursively) or an http(s) URL.
+
+    seen(url) -> True skips fetching a feed entry already stored (pass `Store.seen_source`).
+    """
     settings = settings or load_settings()
     if spec.startswith(("http://", "https://")):
         from .feeds import Fetcher, read_url
 
-        yield from read_url(spec, fetcher or Fetcher.from_settings(settings), max_bytes=settings.fetch_max_bytes)
+        yield from read_url(spec, fetcher or Fetcher.from_settings(settings), seen=seen or (lambda u: False),
+                            max_bytes=settings.fetch_max_bytes)
         return
     p = Path(spec)
     if p.is_dir():
@@ -232,7 +237,8 @@ def iter_source(spec: str, *, settings: Settings | None = None, include: Sequenc
 
 
 def iter_sources(specs: Iterable[str], *, settings: Settings | None = None, include: Sequence[str] = (),
-                 exclude: Sequence[str] = (), fetcher: Fetcher | None = None) -> Iterator[Item]:
+                 exclude: Sequence[str] = (), fetcher: Fetcher | None = None,
+                 seen: Callable[[str], bool] | None = None) -> Iterator[Item]:
     """All sources one after another (one fetcher, so politeness spans them all)."""
     settings = settings or load_settings()
     specs = list(specs)
@@ -241,4 +247,5 @@ def iter_sources(specs: Iterable[str], *, settings: Settings | None = None, incl
 
         fetcher = Fetcher.from_settings(settings)
     for spec in specs:
-        yield from iter_source(spec, settings=settings, include=include, exclude=exclude, fetcher=fetcher)
+        yield from iter_source(spec, settings=settings, include=include, exclude=exclude, fetcher=fetcher,
+                               seen=seen)

@@ -22,6 +22,7 @@ from ..api.query import (
     events_page,
     facets,
     highlights,
+    read,
     segments,
 )
 from ..models import PLOVER_TYPES, SECTORS, STATUSES
@@ -62,8 +63,10 @@ def dashboard(request: Request) -> HTMLResponse:
     cursor = request.query_params.get("cursor")
     items, nxt = events_page(c.store, q, limit=50, cursor=cursor)
     api_qs = urlencode(q.to_dict())
+    totals = {"articles": read(c.store, "SELECT count(*) FROM articles")[0][0],
+              "events": read(c.store, "SELECT count(*) FROM events")[0][0]}
     return render(request, "dashboard.html", events=items, next_cursor=nxt, f=raw, qs=_qs,
-                  facets=facets(c.store, q), stats=c.store.stats(top=5), api_qs=api_qs,
+                  facets=facets(c.store, q), stats=totals, api_qs=api_qs,
                   types=PLOVER_TYPES, statuses=STATUSES, sectors=SECTORS, first_page=not cursor)
 
 

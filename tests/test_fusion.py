@@ -1,0 +1,157 @@
+"""Event fusion on a hand-made corpus: a wire report, its syndicated copy, two paraphrases, one
+copy the store recorded as a duplicate, and one conflicting casualty figure (12 vs 15 killed)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from wirewatch import fusion
+from wirewatch.models import ArticleRecord, Entity, Event, Mention, Place, Quantity, Span
+from wirewatch.read.files import read_file
+from wirewatch.store.base import Duplicate
+
+DIR = Path(__file__).parent / "fixtures" / "fusion"
+FILES = ["f1-meridian.txt", "f2-valley-courier.txt", "f3-continental.txt", "f4-sentinel.txt"]
+COPY = Duplicate(article_id="c" * 64, source_id="https://harbour.example/ayorou-raid", original_id="",
+                 kind="near", similarity=0.93)
+
+
+def _span(text: str, needle: str) -> tuple[int, int]:
+    i = text.find(needle)
+    assert i >= 0, needle
+    return i, i + len(needle)
+
+
+def build(name: str) -> ArticleRecord:
+    """A record from the fixture's hand annotation (offsets found from the quoted texts)."""
+    ann = json.loads((DIR / "annotations.json").read_text("utf-8"))[name]
+    art = read_file(DIR / name, published=ann["published"])
+    art.dateline = ann.get("dateline")
+    text = art.text
+    ents = []
+    for e in ann["entities"]:
+        s, t = _span(text, e["mention"])
+        ents.append(Entity(e["id"], e["name"], e["type"], e["country"], e["sector"],
+                           mentions=[Mention(s, t, e["mention"])]))
+    places = []
+    for p in ann["places"]:
+        s, t = _span(text, p["mention"])
+        places.append(Place(p["id"], p["name"], country=p["country"], lat=p["lat"], lon=p["lon"],
+                            feature=p["feature"], mentions=[Mention(s, t, p["mention"])]))
+    quants = []
+    for q in ann["quantities"]:
+        s, t = _span(text, q["text"])
+        quants.append(Quantity(q["id"], q["text"], s, t, q["value"], unit=q["unit"], currency=q.get("currency")))
+    events = []
+    for v in ann["events"]:
+        s = text.find(v["sentence"])
+        e = text.find("\n", s)
+        e = len(text) if e < 0 else e
+        ts = text.find(v["trigger"], s)
+        events.append(Event(v["id"], v["type"], None, v["actors"], v["targets"], v["place"], None, v["date"],
+                            "occurred", Mention(ts, ts + len(v["trigger"]), v["trigger"]), Span(s, e),
+                            v["confidence"], place_source=v.get("place_source", "clause" if v["place"] else None)))
+    return ArticleRecord(art, ents, places, [], quants, [], events)
+
+
+@pytest.fixture(scope="module")
+def records() -> dict[str, ArticleRecord]:
+    return {n: build(n) for n in FILES}
+
+
+@pytest.fixture(scope="module")
+def fused(records: dict[str, ArticleRecord]) -> list[fusion.FusedEvent]:
+    f3 = records["f3-continental.txt"].article.id
+    copies = {f3: [Duplicate(COPY.article_id, COPY.source_id, f3, "near", 0.93)]}
+    return fusion.fuse_records(list(records.values()), story_id=7, copies=copies)
+
+
+def test_fused_events_summary(records: dict[str, ArticleRecord], fused: list[fusion.FusedEvent]) -> None:
+    name = {r.article.id: n[:2] for n, r in records.items()}
+    got = [(f.type, f.actors, [(name[s.article_id], s.event_id) for s in f.supports], f.n_mentions, f.n_articles,
+            f.n_sources, name[f.earliest_article], f.confidence, f.date, f.place, f.conflicts) for f in fused]
+    assert got == [
+        # The market attack: four reports, a fifth article (the recorded copy of f3), but f1 and its
+        # syndicated copy f2 are one source: 3 independent sources. Sentinel (f4) reported it first.
+        ("ASSAULT", ["Islamic State Sahel Province"], [("f4", "v1"), ("f1", "v1"), ("f2", "v1"), ("f3", "v1")],
+         4, 5, 3, "f4", 0.976, "2026-03-31", "Ayorou", ["killed"]),
+        ("AID", ["European Union"], [("f4", "v2"), ("f3", "v3")], 2, 3, 2, "f4", 0.84, None, None, []),
+        # Britain's pledge is not the EU's: different actor, same sentence.
+        ("AID", ["Britain"], [("f4", "v3")], 1, 1, 1, "f4", 0.5, None, None, []),
+        ("ACCUSE", ["Niger"], [("f1", "v2"), ("f2", "v2")], 2, 2, 1, "f1", 0.7, "2026-04-01", None, []),
+        # The army's raid a day later 30 km away is a different ASSAULT: the army is not the rebels.
+        ("ASSAULT", ["Nigerien army"], [("f3", "v2")], 1, 2, 1, "f3", 0.75, "2026-04-01", "Firgoun", []),
+    ]
+
+
+def test_conflicting_casualty_figures_keep_every_claim(records: dict[str, ArticleRecord],
+                                                       fused: list[fusion.FusedEvent]) -> None:
+    ids = {n[:2]: r.article.id for n, r in records.items()}
+    attack = fused[0]
+    assert attack.claims["killed"] == [
+        fusion.Claim(12, (ids["f4"], ids["f1"], ids["f2"]),
+                     ("Daily Sentinel", "Meridian News Agency", "The Valley Courier"),
+                     ("12 villagers", "12 people", "12 people")),
+        fusion.Claim(15, (ids["f3"],), ("Continental Press",), ("Fifteen people",)),
+    ]
+    assert attack.claims["date"] == [fusion.Claim("2026-03-31", tuple(ids[k] for k in ("f4", "f1", "f2", "f3")),
+                                                  ("Daily Sentinel", "Meridian News Agency", "The Valley Courier",
+                                                   "Continental Press"), ("2026-03-31",) * 4)]
+    assert [c.value for c in attack.claims["place"]] == ["Ayorou"]
+    assert fused[4].claims["killed"] == [fusion.Claim(5, (ids["f3"],), ("Continental Press",), ("5 attackers",))]
+
+
+def test_supports_carry_spans_copies_and_source_groups(records: dict[str, ArticleRecord],
+                                                       fused: list[fusion.FusedEvent]) -> None:
+    f1 = records["f1-meridian.txt"]
+    s = fused[0].supports[1]
+    assert s.article_id == f1.article.id and s.source == "Meridian News Agency"
+    assert f1.article.text[s.sentence[0]:s.sentence[1]] == s.sentence_text
+    assert s.sentence_text.startswith("Gunmen killed 12 people in an attack")
+    assert [x.source_group for x in fused[0].supports] == [1, 2, 2, 3]
+    assert fused[0].supports[3].copies == ("https://harbour.example/ayorou-raid",)
+    fid = hashlib.sha1(f"{records['f4-sentinel.txt'].article.id}:v1".encode()).hexdigest()[:12]
+    assert fused[0].id == fid and fused[0].story_id == 7
+
+
+def test_source_groups_follow_credit_and_text(records: dict[str, ArticleRecord]) -> None:
+    recs = list(records.values())
+    groups = fusion.source_groups(recs)
+    f1, f2, f3, f4 = (records[n].article.id for n in FILES)
+    assert groups[f1] == groups[f2]  # "(Meridian)" in the Valley Courier's dateline
+    assert len({groups[f1], groups[f3], groups[f4]}) == 3
+
+
+def test_places_and_sides() -> None:
+    ayorou = Place("p1", "Ayorou", country="NER", lat=14.73, lon=0.92, feature="city")
+    firgoun = Place("p2", "Firgoun", country="NER", lat=14.98, lon=0.99, feature="city")
+    niamey = Place("p3", "Niamey", country="NER", lat=13.51, lon=2.11, feature="city")
+    niger = Place("p4", "Niger", country="NER", lat=17.0, lon=9.0, feature="country")
+    mali = Place("p5", "Mali", country="MLI", lat=17.0, lon=-4.0, feature="country")
+    assert fusion.places_compatible(ayorou, firgoun)  # ~29 km
+    assert not fusion.places_compatible(ayorou, niamey)  # ~190 km
+    assert fusion.places_compatible(ayorou, niger) and not fusion.places_compatible(ayorou, mali)
+    assert fusion.places_compatible(None, ayorou)
+    assert fusion._outlet("The Harbour Times") == "harbour" and fusion._outlet("Meridian News Agency") == "meridian"
+
+
+def test_fuse_store_saves_and_lists(records: dict[str, ArticleRecord]) -> None:
+    from wirewatch import stories
+    from wirewatch.store import open_store
+
+    with open_store(":memory:") as store:
+        stories.attach(store, stories.StoryConfig(window_days=7))
+        for n in FILES:
+            store.put(records[n], source_id=n)
+        sids = {stories.story_of(store, r.article.id) for r in records.values()}
+        assert len(sids) == 1  # four reports of one story
+        out = fusion.fuse_store(store)
+        assert [(f.type, f.n_sources) for f in out] == [("ASSAULT", 3), ("AID", 2), ("AID", 1), ("ACCUSE", 1),
+                                                        ("ASSAULT", 1)]
+        saved = fusion.list_fused(store)
+        assert len(saved) == 5 and {d["id"] for d in saved} == {f.id for f in out}
+        assert next(d for d in saved if d["conflicts"])["claims"]["killed"][1]["value"] == 15
