@@ -189,6 +189,15 @@ def test_ingest_search_stats_cli(inbox, tmp_path, extractor):
 
 
 def _count(db: str) -> int:
+    """Stored articles, read from outside the ingest process (0 before the schema exists)."""
+    if db.startswith("postgresql://"):
+        import psycopg
+
+        try:
+            with psycopg.connect(db, autocommit=True) as c:
+                return c.execute("SELECT count(*) FROM articles").fetchone()[0]
+        except psycopg.Error:
+            return 0
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as c:
             return c.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -212,11 +221,15 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
-def test_kill_9_mid_ingest_loses_and_duplicates_nothing(tmp_path, extractor):
-    n = int(os.environ.get("WIREWATCH_CRASH_ARTICLES", "2000"))
+def test_kill_9_mid_ingest_loses_and_duplicates_nothing(tmp_path, extractor, store_url):
+    """Kill the ingest (and, in one round, its worker processes' writer) at random moments, restart."""
+    sqlite = not store_url.startswith("postgresql://")
+    # SQLite, the default store, gets the big run; PostgreSQL the same test on a smaller corpus.
+    n = int(os.environ.get("WIREWATCH_CRASH_ARTICLES", "2000")) if sqlite else 400
+    rounds = (0, 2, 0, 0) if sqlite else (0, 0)
     rows = tiny_corpus(n, seed=11)
     corpus = write_jsonl(tmp_path / "corpus.jsonl", rows)
-    db = str(tmp_path / "crash.db")
+    db = store_url
     rng = random.Random(int(os.environ.get("WIREWATCH_CRASH_SEED", "5")))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -226,7 +239,7 @@ def test_kill_9_mid_ingest_loses_and_duplicates_nothing(tmp_path, extractor):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     kills = 0
-    for cycle, workers in enumerate((0, 2, 0, 0)):
+    for cycle, workers in enumerate(rounds):
         before = _count(db)
         proc = start(workers)
         deadline = time.monotonic() + 60
@@ -244,7 +257,7 @@ def test_kill_9_mid_ingest_loses_and_duplicates_nothing(tmp_path, extractor):
             while any(_alive(k) for k in kids) and time.monotonic() - t < 10:
                 time.sleep(0.1)
             assert not any(_alive(k) for k in kids), f"cycle {cycle}: workers outlived the killed writer"
-    assert kills >= 3
+    assert kills >= len(rounds) - 1
     final = start(0)
     out, err = final.communicate(timeout=300)
     assert final.returncode == 0, err.decode()
@@ -255,7 +268,8 @@ def test_kill_9_mid_ingest_loses_and_duplicates_nothing(tmp_path, extractor):
         assert s.articles + s.duplicates == n  # every line accounted for once: stored, or linked
         rows_seen = store.execute("SELECT source_id FROM articles UNION ALL SELECT source_id FROM duplicates")
         assert sorted(r[0] for r in rows_seen) == sorted(f"{corpus.resolve()}#L{i}" for i in range(1, n + 1))
-        assert store.execute("PRAGMA integrity_check")[0][0] == "ok"
+        if sqlite:
+            assert store.execute("PRAGMA integrity_check")[0][0] == "ok"
         # no orphans: every child row belongs to a stored article
         for table in ("entities", "mentions", "places", "events", "event_args", "quotes", "minhashes"):
             key = "article_id"

@@ -48,10 +48,11 @@ __all__ = [
 # weigh more than words because two stories of the same kind (two earthquakes, two
 # rehab stays) share almost all their vocabulary and differ mainly in who, where, when.
 W_WORDS = 1.0
-W_ENTITIES = 1.0
+W_ENTITIES = 0.5
 W_PLACES = 0.5
 W_DATES = 0.5
 THRESHOLD = 0.2
+TITLE_BOOST = 3
 
 ACTOR_TYPES = frozenset({"PERSON", "ORG", "NORP", "EVENT", "LAW", "FAC"})
 WORD = re.compile(r"[^\W\d_]{3,}")
@@ -128,7 +129,10 @@ Blocks = tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, f
 
 def article_blocks(record: ArticleRecord) -> Blocks:
     """The four unit-length blocks of an article: words, `e:` names, `p:` places, `y:`/`m:` dates."""
-    text = f"{record.article.title or ''}\n{record.article.text}"
+    # The headline names the story; counting its words TITLE_BOOST more times lets it speak
+    # louder than one paragraph of background.
+    title = record.article.title or ""
+    text = f"{(title + chr(10)) * TITLE_BOOST}{record.article.text}"
     words = Counter(w for w in WORD.findall(text.lower()) if w not in STOP)
     ents: Counter[str] = Counter()
     for e in record.entities:

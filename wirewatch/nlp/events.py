@@ -103,6 +103,13 @@ def classify(tok: Token) -> tuple[str, str | None] | None:
     if tok.pos_ in {"VERB", "AUX"}:
         prt = _particle(tok)
         obj = _object(tok)
+        if lemma in lex["by_object"]:
+            table = lex["by_object"][lemma]
+            for c in tok.children:  # "called for demonstrations"
+                if c.dep_ == "prep":
+                    for g in c.children:
+                        if g.dep_ == "pobj" and (g.lower_ in table or g.lemma_.lower() in table):
+                            return tuple(table.get(g.lower_) or table[g.lemma_.lower()])  # type: ignore[return-value]
         if prt and f"{lemma} {prt}" in lex["phrasal"]:
             found = tuple(lex["phrasal"][f"{lemma} {prt}"])
             if found[0] == "RETREAT":
@@ -443,6 +450,7 @@ def extract(a: Analysis) -> None:
         targets: list[Entity] = []
         if tok.pos_ in {"VERB", "AUX"}:
             subj, passive = _subject(tok, dateline)
+            passive = passive or any(c.dep_ == "auxpass" for c in tok.children)
             agent = _agent(tok)
             if passive:
                 if agent is not None:
@@ -504,6 +512,8 @@ def extract(a: Analysis) -> None:
                 and all(e.country != refs.main_gpe.country for e in actors):
             targets = [refs.main_gpe]  # aid with no named recipient goes to the country the story is about
         status = _status(tok)
+        if etype == "SUPPORT" and status == "negated" and any(c.dep_ == "neg" for c in tok.children):
+            etype, mode, status = "REJECT", None, "occurred"  # "Moscow would not support", "does not recognise"
         if status == "occurred" and tok.lemma_.lower() in {"pledge", "promise", "vow"}:
             status = "planned"  # a pledge is aid promised, not yet delivered
         place, place_source = _place_for(a, tok)
