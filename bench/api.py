@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     ap.add_argument("--db", type=Path, default=ROOT / "bench" / ".cache" / "api-100k.db")
     args = ap.parse_args(argv)
     args.db.parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "wirewatch", "serve", "--db", str(args.db), "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "wirewatch", "serve", "--db", str(args.db), "--port", str(port),
+                               "--workers", str(args.workers)],
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -175,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             server.kill()
 
-    print(f"{args.clients} concurrent clients, SQLite, {args.events:,}+ events")
+    print(f"{args.clients} concurrent clients, {args.workers} server process(es), SQLite, {args.events:,}+ events")
     print(f"{'query':32} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'n':>6}")
     for name in names:
         xs = sorted(times[name])

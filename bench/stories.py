@@ -213,20 +213,20 @@ def fmt(name: str, res: list[dict[str, float]]) -> str:
 def fit(rows: list[dict], records: dict[str, ArticleRecord]) -> None:
     train = [r for r in rows if r["topic"] not in TEST | DEV]
     print(f"fitting on {len(train)} training documents, "
-          f"{len({r['story'] for r in train})} stories (seeds 0-2)")
+          f"{len({r['story'] for r in train})} stories (seeds 0-1)")
     best: list[tuple[float, str]] = []
-    grid = itertools.product((1.0,), (0.5, 1.0, 2.0), (0.25, 0.5, 1.0), (0.0, 0.5, 1.0),
-                             (0.12, 0.15, 0.2, 0.25, 0.3))
+    grid = itertools.product((1.0,), (0.5, 1.0, 2.0), (0.5, 1.0), (0.0, 0.5, 1.0), (0.15, 0.2))
     for ww, we, wp, wd, th in grid:
         cfg = StoryConfig(window_days=None, threshold=th, w_words=ww, w_entities=we, w_places=wp, w_dates=wd)
-        res = evaluate(wirewatch_system(records, cfg), train, SEEDS[:3])
+        _BLOCKS.clear()
+        res = evaluate(wirewatch_system(records, cfg), train, SEEDS[:2])
         best.append((mean(res, "F1"), f"words={ww} entities={we} places={wp} dates={wd} threshold={th} "
                                       f"ARI={mean(res, 'ARI'):.3f}"))
     for f, desc in sorted(best, reverse=True)[:8]:
         print(f"  F1 {f:.3f}  {desc}")
     base = []
-    for th in (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4):
-        res = evaluate(tfidf_baseline(th), train, SEEDS[:3])
+    for th in (0.15, 0.2, 0.25, 0.3, 0.35):
+        res = evaluate(tfidf_baseline(th), train, SEEDS[:2])
         base.append((mean(res, "F1"), th, mean(res, "ARI")))
     for f, th, ari in sorted(base, reverse=True)[:3]:
         print(f"  baseline F1 {f:.3f} ARI {ari:.3f} threshold={th}")
@@ -279,7 +279,7 @@ def embeddings_system(rows: list[dict], threshold: float) -> Clusterer:
     return run
 
 
-BASELINE_THRESHOLD = 0.25  # fitted on the training topics with --fit, like wirewatch's constants
+BASELINE_THRESHOLD = 0.2  # fitted on the training topics with --fit (best mean B3 F1 there), like wirewatch's constants
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -372,3 +372,37 @@ def test_article_text_is_escaped(client, records):
     page = client.get(f"/articles/{xss.article.id}").text
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in page
     assert "&lt;script&gt;window.__xss_title=1&lt;/script&gt;" in page
+
+
+def test_serve_command(tmp_path, records):
+    """`wirewatch serve` starts a real server on 127.0.0.1 and answers (then is stopped by the test)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    db = str(tmp_path / "serve.db")
+    with open_store(db) as st:
+        st.put(records[0])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "wirewatch", "serve", "--db", db, "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                body = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats", timeout=2).read())
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline, "serve did not answer within 60 s"
+                time.sleep(0.2)
+        assert body["articles"] == 1
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
+        assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    finally:
+        proc.terminate()
+        proc.wait(10)

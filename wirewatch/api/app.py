@@ -208,6 +208,15 @@ def create_app(store: Store | str | None = None, *, settings: Settings | None = 
     return app
 
 
+def app_from_env() -> FastAPI:
+    """The app from the settings alone (db, api_token, ... from WIREWATCH_* variables): the factory each
+    `serve --workers N` process calls. Story clustering is left to a single writer, so it runs only when
+    WIREWATCH_SERVE_STORIES is 1 (serve sets it when there is one worker)."""
+    import os
+
+    return create_app(settings=load_settings(), track_stories=os.environ.get("WIREWATCH_SERVE_STORIES") == "1")
+
+
 class SecurityHeaders:
     """Pure ASGI middleware (cheaper than @app.middleware): the CSP and friends on every response.
 

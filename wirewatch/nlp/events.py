@@ -63,6 +63,7 @@ REFERRING = {
     "junta": ("gov", None), "country": ("country", None), "nation": ("country", None),
     "movement": ("name", None), "group": ("sector", "REB"), "council": ("name", None),
     "ministry": ("name", None), "coalition": ("name", None), "party": ("sector", "PTY"),
+    "opposition": ("sector", "OPP"), "regime": ("gov", None),
     "side": ("none", None), "sides": ("none", None), "parties": ("none", None),
 }
 
@@ -233,7 +234,9 @@ class _Refs:
             if low in {"it", "they", "them", "we"}:
                 return self._recent(at, lambda x: x.type in {"ORG", "GPE"})
             return None
-        if tok.pos_ == "NOUN" and low not in REFERRING and kb.title_sector(tok.text) is not None \
+        if tok.pos_ == "NOUN" and tok.tag_ == "NN" and low not in REFERRING \
+                and any(c.lower_ in {"the", "this"} for c in tok.children) \
+                and kb.title_sector(tok.text) is not None \
                 and kb.title_sector(tok.text)[0] not in {"REB", "MIL", "POL", "CVL"}:
             return self._recent(at, lambda x: x.type == "PERSON" and any(low in fold(r.title) for r in x.roles)) \
                 or self._recent(at, lambda x: x.type == "PERSON")  # "the disaster chief urged"
@@ -309,7 +312,9 @@ def _status(tok: Token) -> str:
     verbs = []
     while seen < 5:
         verbs.append(cur)
-        if cur.dep_ in {"xcomp", "ccomp", "conj", "advcl", "pcomp", "pobj", "prep", "relcl", "acl"} and cur.head is not cur:
+        # climb to the verbs that govern the trigger; coordinated siblings ("pledged ... and
+        # appealed") do not govern each other
+        if cur.dep_ in {"xcomp", "ccomp", "advcl", "pcomp", "pobj", "prep", "relcl", "acl"} and cur.head is not cur:
             if cur.dep_ in {"relcl", "acl"}:
                 break
             cur = cur.head
@@ -319,6 +324,13 @@ def _status(tok: Token) -> str:
     first = verbs[0]
     children = list(first.children)
     sent = first.sent
+    if tok.pos_ == "NOUN" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in {
+            "announcement", "plan", "decision", "prospect", "possibility", "timetable", "schedule"}:
+        return "planned"  # "the announcement of the U.S. withdrawal"
+    if any(v.lemma_ == "be" and any(c.dep_ == "xcomp" and any(g.dep_ == "aux" and g.lower_ == "to"
+                                                                  for g in c.children) for c in v.children)
+           for v in verbs[1:]):
+        return "planned"  # "fighters are to withdraw"
     if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL for v in verbs[:2] for c in v.children):
         return "hypothetical"
     if any(c.dep_ == "advcl" and any(m.lower_ in CONDITIONAL for m in c.children if m.dep_ == "mark")
