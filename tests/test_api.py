@@ -371,6 +371,7 @@ def test_article_text_is_escaped(client, records):
         assert "<b>Evil</b>" not in page
     page = client.get(f"/articles/{xss.article.id}").text
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in page
+    assert 'href="javascript:' not in page
     assert "&lt;script&gt;window.__xss_title=1&lt;/script&gt;" in page
 
 

@@ -115,6 +115,12 @@ def test_dashboard_search_and_event(server, page):
     assert page.locator("#facets a[data-facet='type']").count() > 0
     shot(page, "dashboard")
 
+    page.locator("#map circle.point").first.click()  # a place on the map filters the events to it
+    page.wait_for_url("**place=**")
+    page.wait_for_selector("#map[data-ready='1']")
+    assert page.locator("#events tbody tr").count() >= 1
+    page.goto(server + "/")
+
     page.fill("#q", "Khartoum")
     page.press("#q", "Enter")
     page.wait_for_url("**/?q=Khartoum*")

@@ -1,7 +1,7 @@
 """Event fusion: the reports of one real-world event, across articles, become one fused event.
 
 Two extracted events are reports of the same event when they are in the same
-story, have the same PLOVER type and status class, their actors and targets are
+story (and, within one article, carry the same date), have the same PLOVER type and status class, their actors and targets are
 compatible (a shared name or surname, or a shared country code; a side that is
 missing is compatible with anything), their places are within `PLACE_KM` (or one
 is a country/region containing the other) and their dates within `DATE_DAYS`.
@@ -248,6 +248,10 @@ def same_event(a: _Report, b: _Report) -> bool:
     if a.ev.type != b.ev.type or a.status_class != b.status_class:
         return False
     if a.day and b.day and abs((a.day - b.day).days) > DATE_DAYS:
+        return False
+    if a.rec is b.rec and not (a.day and a.day == b.day):
+        # Within one article a second mention of the same type is as often background ("violence
+        # has killed 40,000 since 2009") as a recap; only a shared date makes it the same event.
         return False
     return (a.actors.compatible(b.actors) and a.targets.compatible(b.targets)
             and places_compatible(a.place, b.place))

@@ -248,7 +248,8 @@ def build_kb(records: Iterable[tuple[ArticleRecord, str | None]], user: Iterable
     actors = []
     used: set[str] = set()
     for key, acc in sorted(accs.items(), key=lambda kv: (-len(kv[1].articles), kv[0])):
-        name = max(acc.names.items(), key=lambda kv: (len(kv[0].split()), kv[1], kv[0]))[0]
+        # The fullest form most articles use: "Antony Blinken" over "Blinken" and "Tony Blinken".
+        name = max(acc.names.items(), key=lambda kv: (len(kv[0].split()), kv[1], len(kv[0]), kv[0]))[0]
         aid = _slug(name)
         while aid in used:
             aid += "-"
@@ -259,7 +260,8 @@ def build_kb(records: Iterable[tuple[ArticleRecord, str | None]], user: Iterable
             codes = acc.role_codes[title]
             country = _top(Counter({c: n for (c, _), n in codes.items() if c}))
             sector = _top(Counter({s: n for (_, s), n in codes.items() if s}))
-            shown = max((t for t in acc.titles if norm(t) == title), key=lambda t: (acc.titles[t], t), default=title)
+            shown = max((t for t in acc.titles if norm(t) == title),
+                        key=lambda t: (acc.titles[t], t[:1].isupper(), t), default=title)
             roles.append(RoleSpan(shown, country, sector, ds[0] if ds else None, ds[-1] if ds else None,
                                   len(acc.role_articles[title])))
         roles.sort(key=lambda r: (r.first_reported or "", r.title))

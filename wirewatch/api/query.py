@@ -495,19 +495,39 @@ def actors_page(store: Store, *, name: str | None = None, country: str | None = 
     if sector:
         w.append("e.sector = ?")
         p.append(sector.upper())
-    after = decode_cursor(cursor, 2)
-    if after:
-        w.append("(e.name > ? OR (e.name = ? AND coalesce(e.country, '') > ?))")
-        p += [after[0], after[0], after[1]]
+    keys, nxt = _key_page(store, "entities e", "e", w, p, limit, cursor)
+    if not keys:
+        return [], None
+    marks = ", ".join("?" * len(keys))
     rows = read(store, "SELECT e.name, coalesce(e.country, ''), max(e.type), max(e.sector), "
                        "count(DISTINCT e.article_id), count(x.event_id) FROM entities e "
                        "LEFT JOIN event_args x ON x.article_id = e.article_id AND x.entity_id = e.id"
-                       f"{_where(w)} GROUP BY e.name, coalesce(e.country, '') "
-                       "ORDER BY e.name, coalesce(e.country, '') LIMIT ?", [*p, limit + 1])
+                       f"{_where([*w, f'e.name IN ({marks})'])} GROUP BY e.name, coalesce(e.country, '')",
+                       [*p, *sorted({k[0] for k in keys})])
+    got = {(r[0], r[1]): r for r in rows}
     items = [{"name": r[0], "country": r[1] or None, "type": r[2], "sector": r[3], "articles": int(r[4]),
-              "events": int(r[5])} for r in rows[:limit]]
-    nxt = encode_cursor(rows[limit - 1][0], rows[limit - 1][1]) if len(rows) > limit else None
+              "events": int(r[5])} for r in (got[k] for k in keys if k in got)]
     return items, nxt
+
+
+def _key_page(store: Store, table: str, alias: str, w: list[str], p: list[Any], limit: int,
+              cursor: str | None) -> tuple[list[tuple[str, str]], str | None]:
+    """One page of distinct (name, country) keys in key order.
+
+    Done apart from the counts so a page reads about `limit` index entries (the
+    `*_name_country` indexes of migration 201) instead of aggregating every row.
+    """
+    w = list(w)
+    p = list(p)
+    after = decode_cursor(cursor, 2)
+    if after:
+        w.append(f"({alias}.name > ? OR ({alias}.name = ? AND coalesce({alias}.country, '') > ?))")
+        p += [after[0], after[0], after[1]]
+    rows = read(store, f"SELECT DISTINCT {alias}.name, coalesce({alias}.country, '') FROM {table}{_where(w)} "
+                       f"ORDER BY {alias}.name, coalesce({alias}.country, '') LIMIT ?", [*p, limit + 1])
+    keys = [(r[0], r[1]) for r in rows[:limit]]
+    nxt = encode_cursor(*keys[-1]) if len(rows) > limit and keys else None
+    return keys, nxt
 
 
 def actor_detail(store: Store, name: str, *, max_events: int = 500) -> dict[str, Any] | None:
@@ -578,20 +598,20 @@ def places_page(store: Store, *, name: str | None = None, country: str | None = 
     if country:
         w.append("pl.country = ?")
         p.append(country.upper())
-    after = decode_cursor(cursor, 2)
-    if after:
-        w.append("(pl.name > ? OR (pl.name = ? AND coalesce(pl.country, '') > ?))")
-        p += [after[0], after[0], after[1]]
+    keys, nxt = _key_page(store, "places pl", "pl", w, p, limit, cursor)
+    if not keys:
+        return [], None
+    marks = ", ".join("?" * len(keys))
     rows = read(store, "SELECT pl.name, coalesce(pl.country, ''), avg(pl.lat), avg(pl.lon), max(pl.geonameid), "
                        "max(pl.feature), count(DISTINCT pl.article_id), count(v.id) FROM places pl "
                        "LEFT JOIN events v ON v.article_id = pl.article_id AND v.place = pl.id"
-                       f"{_where(w)} GROUP BY pl.name, coalesce(pl.country, '') "
-                       "ORDER BY pl.name, coalesce(pl.country, '') LIMIT ?", [*p, limit + 1])
+                       f"{_where([*w, f'pl.name IN ({marks})'])} GROUP BY pl.name, coalesce(pl.country, '')",
+                       [*p, *sorted({k[0] for k in keys})])
+    got = {(r[0], r[1]): r for r in rows}
     items = [{"name": r[0], "country": r[1] or None, "lat": None if r[2] is None else round(float(r[2]), 5),
               "lon": None if r[3] is None else round(float(r[3]), 5),
               "geonameid": None if r[4] is None else int(r[4]), "feature": r[5], "articles": int(r[6]),
-              "events": int(r[7])} for r in rows[:limit]]
-    nxt = encode_cursor(rows[limit - 1][0], rows[limit - 1][1]) if len(rows) > limit else None
+              "events": int(r[7])} for r in (got[k] for k in keys if k in got)]
     return items, nxt
 
 

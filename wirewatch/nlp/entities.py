@@ -292,6 +292,8 @@ def _compose(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
     mission", "United Socialist Party of Venezuela", and known names ("France 24")."""
     doc = a.doc
     n = len(doc)
+    for r in raws:
+        r.text = doc[r.start:r.end].text
     by_start = {r.start: r for r in raws}
     out = list(raws)
 

@@ -526,6 +526,8 @@ def extract(a: Analysis) -> None:
         status = _status(tok)
         if etype == "SUPPORT" and status == "negated" and any(c.dep_ == "neg" for c in tok.children):
             etype, mode, status = "REJECT", None, "occurred"  # "Moscow would not support", "does not recognise"
+        if status == "occurred" and etype == "PROTEST" and tok.lemma_.lower() == "call":
+            status = "planned"  # "called for demonstrations on Thursday": announced, not yet held
         if status == "occurred" and tok.lemma_.lower() in {"pledge", "promise", "vow"}:
             status = "planned"  # a pledge is aid promised, not yet delivered
         place, place_source = _place_for(a, tok)

@@ -150,7 +150,7 @@ def _np_text(tok: Token) -> str:
     for det in ("a ", "an ", "the ", "A ", "An ", "The "):
         if words.startswith(det):
             words = words[len(det):]
-    return re.split(r",| who | which ", words)[0].strip()
+    return re.split(r",| who | which | \(", words)[0].strip()
 
 
 def _subject(verb: Token) -> Token | None:
@@ -177,7 +177,10 @@ def _speech_verb(sent: Span, qs: int, qe: int) -> Token | None:
     if not cands:
         return None
     after = [t for t in cands if t.idx >= qe]
-    if after and after[0].idx - qe < 60:
+    ends = text[qe - 1] if qe > 0 else ""
+    # “…,” she said — a quote closed by a full stop is its own sentence; the attribution is before it
+    after_ok = ends not in ".?!" or (ends in "?!" and re.match(r"[”\"]?\s+[a-z]", text[qe:qe + 4]) is not None)
+    if after and after_ok and after[0].idx - qe < 60:
         return after[0]
     before = [t for t in cands if t.idx < qs]
     return before[-1] if before else (after[0] if after else None)

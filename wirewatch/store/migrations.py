@@ -215,3 +215,10 @@ def m200_watches(m: Migrator) -> None:
         payload TEXT NOT NULL, delivery TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
         UNIQUE (watch_id, dedup_key))""")
     m.run("CREATE INDEX alerts_created ON alerts (created_at)")
+
+
+@migration(201, "analyst_indexes")
+def m201_analyst_indexes(m: Migrator) -> None:
+    """(name, country) keys of entities and places, so the API's actor and place lists page by index."""
+    m.run("CREATE INDEX entities_name_country ON entities (name, (coalesce(country, '')))")
+    m.run("CREATE INDEX places_name_country ON places (name, (coalesce(country, '')))")

@@ -36,6 +36,15 @@ async function getJSON(url) {
   return r.json();
 }
 
+/* A dashboard URL with some filters changed (and the page cursor dropped). */
+function withParams(change) {
+  const u = new URL(location.href);
+  u.pathname = "/";
+  u.searchParams.delete("cursor");
+  for (const [k, v] of Object.entries(change)) u.searchParams.set(k, v);
+  return u.pathname + u.search;
+}
+
 function empty(svg, w, h, msg) {
   text(svg, w / 2, h / 2, msg, { "text-anchor": "middle", class: "empty" });
 }
@@ -76,11 +85,12 @@ async function drawTimeline(host) {
     let acc = 0;
     for (const it of byDay.get(day).sort((a, b) => a.type.localeCompare(b.type))) {
       types.add(it.type);
+      const link = el("a", { href: withParams({ since: day, until: day, type: it.type }) }, svg);
       const r = el("rect", {
         x: L + i * bw + bw * 0.1, width: Math.max(bw * 0.8, 1), y: y(acc + it.count),
         height: Math.max(y(acc) - y(acc + it.count), 0.5), fill: TYPE_COLOURS[it.type] || "#888",
         class: "bar", "data-type": it.type, "data-date": day,
-      }, svg);
+      }, link);
       const tip = el("title", {}, r);
       tip.textContent = `${day}: ${it.count} ${it.type}`;
       acc += it.count;
@@ -133,10 +143,11 @@ async function drawMap(host) {
   const pts = el("g", { class: "points" }, svg);
   const pmax = Math.max(1, ...(data.points || []).map((p) => p.count));
   for (const p of data.points || []) {
+    const link = el("a", { href: withParams({ place: p.name }) }, pts);
     const c = el("circle", {
       cx: px(p.lon).toFixed(1), cy: py(p.lat).toFixed(1), r: (2.5 + 7 * Math.sqrt(p.count / pmax)).toFixed(1),
       class: "point", "data-place": p.name,
-    }, pts);
+    }, link);
     const tip = el("title", {}, c);
     tip.textContent = `${p.name}${p.country ? " (" + p.country + ")" : ""}: ${p.count} events`;
   }
