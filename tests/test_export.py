@@ -127,3 +127,18 @@ def test_mapping_is_documented():
         assert f"| {plover} | {root} |" in doc, plover
     for col in ("GLOBALEVENTID", "EventRootCode", "QuadClass", "GoldsteinScale", "ActionGeo_*", "SOURCEURL"):
         assert col in doc
+
+
+def test_cli_round_trip(filled, tmp_path):
+    from wirewatch.cli.app import _register, app
+
+    _register()
+    out = tmp_path / "all.jsonl"
+    run = CliRunner().invoke
+    assert run(app, ["export", "-f", "jsonl", "-o", str(out), "--db", filled.url, "--quiet"]).exit_code == 0
+    copy = str(tmp_path / "copy.db")
+    r = run(app, ["import-records", str(out), "--db", copy])
+    assert r.exit_code == 0, r.output
+    again = tmp_path / "again.jsonl"
+    assert run(app, ["export", "-f", "jsonl", "-o", str(again), "--db", copy, "--quiet"]).exit_code == 0
+    assert again.read_text() == out.read_text()

@@ -139,6 +139,13 @@ def test_put_requires_an_id(store):
         store.put(ArticleRecord(article=Article(text="no id")))
 
 
+def test_nul_characters_are_refused_on_both_back_ends(store):
+    art = Article(text="binary\x00junk", id="nul")
+    with pytest.raises(StoreError, match="NUL"):
+        store.put(ArticleRecord(article=art))
+    assert not store.has_article("nul")
+
+
 def test_on_stored_hooks(store):
     seen = []
     store.on_stored.append(lambda rec, meta: seen.append((rec.article.id, meta.source_id)))
@@ -231,6 +238,7 @@ def test_search_articles_full_text_and_filters(store, corpus):
     assert ids(store.search_articles("meeting")) == [a4, a3, a2, a1]  # stemmed: met / meets / meeting
     assert ids(store.search_articles('"kabul" -(*')) == [a2]  # FTS syntax in user input is inert
     assert ids(store.search_articles("zebra")) == []
+    assert ids(store.search_articles(" ( - ")) == [a4, a3, a2, a1]  # no words: no text condition
     assert ids(store.search_articles(source="reuters")) == [a4, a1]
     assert ids(store.search_articles(actor="nato")) == [a4, a1]
     assert ids(store.search_articles(country="afg")) == [a2]

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 # Articles per task sent to a worker: big enough to amortise pickling and let nlp.pipe batch,
 # small enough that N workers share the tail of a small run.
 CHUNK = 32
+# Seconds a part-filled batch may wait for more articles before it is analysed anyway.
+FLUSH_AFTER = 2.0
 
 
 class IngestError(WirewatchError):
@@ -184,11 +186,15 @@ class _Ingest:
     def run(self, items: Iterable[Item]) -> IngestStats:
         try:
             batch: list[tuple[int, Article]] = []
+            since = time.monotonic()
             for item in items:
                 task = self.admit(item)
                 if task is not None:
+                    if not batch:
+                        since = time.monotonic()
                     batch.append(task)
-                if len(batch) >= CHUNK:
+                # Full, or waiting too long for a slow source (feed pages come one per host delay).
+                if len(batch) >= CHUNK or (batch and time.monotonic() - since > FLUSH_AFTER):
                     self.submit(batch)
                     batch = []
                 if self.pool is not None:

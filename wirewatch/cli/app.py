@@ -31,6 +31,8 @@ COMMANDS = [
     "export",
     "stories",
     "actor",
+    "batch",
+    "load",
 ]
 
 

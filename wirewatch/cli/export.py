@@ -57,5 +57,20 @@ def export_cmd(
     typer.echo(f"wrote {n} {'records' if fmt is Fmt.jsonl else 'events'} to {out}", err=True)
 
 
+def import_cmd(
+    path: Path = typer.Argument(..., help="A JSONL file of wirewatch/article-1 records (`export --format jsonl`)."),
+    db: str | None = typer.Option(None, "--db", help="Store URL; default: the db setting."),
+) -> None:
+    """Load exported records into a store as they are (no re-analysis): the other half of the JSONL round trip."""
+    from ..export import import_jsonl
+    from ..settings import load_settings
+    from ..store import open_store
+
+    with open_store(load_settings(db=db).db) as store, path.open(encoding="utf-8") as f:
+        n = import_jsonl(store, f)
+    typer.echo(f"imported {n} new records into {load_settings(db=db).db}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("export")(export_cmd)
+    app.command("import-records")(import_cmd)

@@ -455,9 +455,12 @@ def extract(a: Analysis) -> None:
         found = classify(tok)
         if found is None:
             continue
-        if tok.pos_ == "NOUN" and tok.dep_ in OBJ | {"nsubjpass", "pobj"} and classify(tok.head if tok.dep_ != "pobj" else tok.head.head):
-            continue  # "imposed sanctions", "rejected the sanctions": the verb carries the event
         etype, mode = found
+        if tok.pos_ == "NOUN" and tok.dep_ in OBJ | {"nsubjpass", "pobj"}:
+            gov = tok.head if tok.dep_ != "pobj" else tok.head.head
+            gov_type = classify(gov) if gov.pos_ in {"VERB", "AUX"} else None
+            if gov_type and (gov_type[0] == etype or gov.lemma_.lower() in LIGHT_VERBS):
+                continue  # "imposed sanctions", "held talks": the verb carries the event
         actors: list[Entity] = []
         targets: list[Entity] = []
         if tok.pos_ in {"VERB", "AUX"}:
@@ -472,7 +475,7 @@ def extract(a: Analysis) -> None:
             elif subj is not None:
                 actors = refs.entities_of(subj)
             obj = _object(tok)
-            if obj is not None and not passive:
+            if obj is not None and not passive and not _is_money(obj):
                 targets = targets or refs.entities_of(obj)
                 if not targets and classify(obj) is not None:
                     for p in _pobjs(obj, TARGET_PREPS.get(etype, set())):  # "imposed sanctions on X"

@@ -103,6 +103,7 @@ def extract(a: Analysis) -> None:
     skip_ents = {"DATE", "TIME", "ORDINAL"}
     used: set[int] = set()
     items: list[Quantity] = []
+    range_head: dict[int, Token] = {}  # start of a range's high bound -> the noun it counts
     i = 0
     while i < len(doc):
         t = doc[i]
@@ -141,6 +142,11 @@ def extract(a: Analysis) -> None:
             last = doc[e - 1]
             if last.dep_ in {"nummod", "compound", "amod", "quantmod"} and last.head.i >= e and last.head.pos_ in {"NOUN", "PROPN"}:
                 head = last.head
+            elif s in range_head:
+                head = range_head[s]
+            elif last.dep_ == "conj" and last.head.like_num and last.head.head.pos_ in {"NOUN", "PROPN"} \
+                    and last.head.head.i > last.i:
+                head = last.head.head  # the high bound of "between 3,000 and 4,000 troops"
             elif nxt is not None and nxt.lower_ in MEASURES:
                 head = nxt
             elif nxt is not None and nxt.lower_ == "of" and e + 1 < len(doc):
@@ -156,6 +162,9 @@ def extract(a: Analysis) -> None:
                         if last2.head.pos_ in {"NOUN", "PROPN"} and last2.head.i >= run2[1]:
                             head = last2.head
                             range_low = True
+                            range_head[run2[0]] = head
+            if head is None and s in range_head:
+                head = range_head[s]
         if head is None and currency is None:
             i = e
             continue
@@ -212,8 +221,9 @@ def extract(a: Analysis) -> None:
         i = e
     # Ranges: the low bound carries the high one as range_end.
     for q1, q2 in zip(items, items[1:], strict=False):
+        overlapping = q1.start < q2.start < q1.end
         between = doc.text[q1.end:q2.start] if q1.end <= q2.start else ""
-        if between.strip() in {"and", "to", "-", "–"} and q1.of == q2.of and q1.value < q2.value:
+        if (overlapping or between.strip() in {"and", "to", "-", "–"}) and q1.of == q2.of and q1.value < q2.value:
             q1.range_end = q2.value
     for n, q in enumerate(items, 1):
         q.id = f"q{n}"

@@ -7,6 +7,7 @@ queries, the round trip - lives here once so the two cannot drift apart.
 
 from __future__ import annotations
 
+import re
 import threading
 from abc import abstractmethod
 from collections import defaultdict
@@ -162,6 +163,9 @@ class SQLStore(Store):
         art = record.article
         if not art.id:
             raise StoreError("cannot store an article without an id (use read.files.text_id)")
+        if "\x00" in art.text or "\x00" in (art.title or ""):
+            # PostgreSQL text cannot hold NUL; refuse it on both back ends so they behave the same.
+            raise StoreError(f"article {art.id[:12]}: text contains NUL characters (binary input?)")
         ingested = now_iso()
         with self._lock:
             with self._begin():
@@ -402,7 +406,7 @@ class SQLStore(Store):
         f = self._filters(filters, filter_kw)
         where: list[str] = []
         params: list[Any] = []
-        if query and query.strip():
+        if query and re.search(r"\w", query):  # punctuation alone is no query
             where.append(self._fts_match())
             params.append(self._fts_param(query))
         if f.source:
@@ -457,7 +461,7 @@ class SQLStore(Store):
         f = self._filters(filters, filter_kw)
         where: list[str] = []
         params: list[Any] = []
-        if query and query.strip():
+        if query and re.search(r"\w", query):  # punctuation alone is no query
             where.append(self._fts_match())
             params.append(self._fts_param(query))
         arg_entity = ("EXISTS (SELECT 1 FROM event_args x JOIN entities e ON e.article_id = x.article_id "

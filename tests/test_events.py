@@ -1,0 +1,64 @@
+"""PLOVER events: type, actor, target, status, place and date from the clause."""
+
+from __future__ import annotations
+
+
+def _events(rec):
+    names = {e.id: e.name for e in rec.entities}
+    return [(v.type, [names[x] for x in v.actors], [names[x] for x in v.targets], v.status) for v in rec.events]
+
+
+def test_verbal_event_with_place_and_clause_date(analyse_text):
+    rec = analyse_text("Secretary of State Antony Blinken met Turkey’s Foreign Minister Mevlüt Çavuşoğlu "
+                       "in Brussels on Wednesday.", published="2021-04-15")
+    v = rec.events[0]
+    assert (v.type, v.status, v.date, v.date_source) == ("CONSULT", "occurred", "2021-04-14", "clause")
+    assert rec.places[[p.id for p in rec.places].index(v.place)].name == "Brussels"
+    assert _events(rec)[0][1:3] == (["Antony Blinken"], ["Mevlüt Çavuşoğlu"])
+
+
+def test_nominalisation_with_planned_status(analyse_text):
+    rec = analyse_text("Officials discussed the planned pullout of American troops from Afghanistan.")
+    ev = [v for v in rec.events if v.type == "RETREAT"]
+    assert ev and ev[0].status == "planned"
+    actor = next(e for e in rec.entities if e.id == ev[0].actors[0])
+    assert actor.country == "USA" and actor.name.startswith("American")
+
+
+def test_status_negated_hypothetical_expected(analyse_text):
+    rec = analyse_text("Rwanda denied that its troops had attacked Goma. "
+                       "If nothing is held against them, the M23 rebels will release the journalists. "
+                       "Peace talks are expected to resume in Istanbul.")
+    by_type = {t: s for t, _, _, s in _events(rec)}
+    assert by_type.get("ASSAULT") == "negated"
+    assert by_type.get("RETREAT") == "hypothetical"
+    assert by_type.get("CONSULT") in {"expected", None}
+
+
+def test_coordinated_actors_and_reciprocal_violence(analyse_text):
+    rec = analyse_text("Kyrgyz border troops and Tajik forces clashed near the village of Ak-Sai.")
+    assault = [e for e in _events(rec) if e[0] == "ASSAULT"]
+    assert ("ASSAULT", ["Kyrgyz troops"], ["Tajik forces"], "occurred") in assault
+    assert ("ASSAULT", ["Tajik forces"], ["Kyrgyz troops"], "occurred") in assault
+
+
+def test_passive_with_agent_and_sanctions_target(analyse_text):
+    rec = analyse_text("The European Union imposed sanctions on nine Georgian officials. "
+                       "The journalists were detained by Burkinabe security agents.")
+    ev = _events(rec)
+    sanction = next(e for e in ev if e[0] == "SANCTION")
+    assert sanction[1] == ["European Union"] and sanction[2] and sanction[3] == "occurred"
+
+
+def test_speech_is_a_quote_not_an_event(analyse_text):
+    rec = analyse_text("The minister said the talks had ended.")
+    assert not any(v.trigger.text == "said" for v in rec.events)
+    assert rec.quotes
+
+
+def test_aid_money_and_pledges(analyse_text):
+    rec = analyse_text("A powerful earthquake hit Nepal. India pledged 1 billion Nepali rupees for reconstruction "
+                       "and Japan dispatched a search and rescue team.")
+    ev = _events(rec)
+    assert ("AID", ["India"], ["Nepal"], "planned") in ev
+    assert any(t == "AID" and a == ["Japan"] for t, a, _, _ in ev)
