@@ -202,6 +202,7 @@ class StoryIndex:
         self.stories: dict[int, _StoryState] = {}
         self._postings: dict[str, set[int]] = {}
         self._next_id = 1
+        self._last: tuple[dict[str, float], dict[str, float]] | None = None
 
     def _idf(self, term: str) -> float:
         return math.log((1 + self.n_docs) / (1 + self.df.get(term, 0))) + 1.0
@@ -218,7 +219,8 @@ class StoryIndex:
         n = math.sqrt(sum(x * x for x in u.values()))
         return {t: x / n for t, x in u.items()} if n else {}
 
-    def score(self, vec: dict[str, float], day: date | None) -> tuple[int | None, float]:
+    def score(self, vec: dict[str, float], day: date | None, *,
+              unit: dict[str, float] | None = None) -> tuple[int | None, float]:
         """The best open story for this vector and its average-link similarity (None if no candidate).
 
         Average link - the mean cosine between the article and each member - rather than the
@@ -227,7 +229,7 @@ class StoryIndex:
         """
         dots: dict[int, float] = {}
         stories = self.stories
-        for t, x in self._unit(vec).items():
+        for t, x in (unit if unit is not None else self._unit(vec)).items():
             for sid in self._postings.get(t, ()):
                 dots[sid] = dots.get(sid, 0.0) + x * stories[sid].vec[t]
         best, best_sim = None, -1.0
@@ -242,7 +244,8 @@ class StoryIndex:
 
     def decide(self, vec: dict[str, float], day: date | None) -> tuple[int, float, bool]:
         """(story id, similarity, is_new) for an article, without changing the state."""
-        sid, sim = self.score(vec, day)
+        self._last = (vec, self._unit(vec))  # reused by the commit that follows
+        sid, sim = self.score(vec, day, unit=self._last[1])
         if sid is not None and sim >= self.config.threshold:
             return sid, sim, False
         return self._next_id, sim, True
@@ -254,7 +257,8 @@ class StoryIndex:
         The member is added at unit length under the IDF of the moment it arrives: placing an
         article costs O(article), not O(story), and the state stays a pure function of the order
         of adds (what makes recluster == incremental)."""
-        u = self._unit(vec)
+        u = self._last[1] if self._last is not None and self._last[0] is vec else self._unit(vec)
+        self._last = None
         for t in vec:
             self.df[t] += 1
         self.n_docs += 1
@@ -352,9 +356,8 @@ class StoryTracker:
 
     def assign(self, record: ArticleRecord, *, seq: int, ingested_at: str | None) -> Assignment:
         """Place one stored article and write its story row and membership in one transaction."""
-        if self.store.execute("SELECT 1 FROM story_articles WHERE article_id = ?", (record.article.id,)):
-            raise ValueError(f"article {record.article.id} already has a story")
-        vec = article_features(record, self.config)
+        # Rounded as stored, so a restarted process replays exactly the numbers used here.
+        vec = {t: round(v, 6) for t, v in article_features(record, self.config).items()}
         day = article_day(record, ingested_at)
         sid, sim, new = self.index.decide(vec, day)
         actors, places = label_parts(record)

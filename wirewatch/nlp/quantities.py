@@ -89,7 +89,7 @@ def _np(head: Token) -> tuple[int, int]:
     """Left modifiers + head of a counted noun ('U.S. troops', 'polling stations')."""
     left = head.i
     for c in head.lefts:
-        if c.dep_ in {"compound", "amod", "nmod", "poss"} and c.i < head.i:
+        if c.dep_ in {"compound", "amod", "nmod", "poss"} and c.i < head.i and c.pos_ != "PRON":
             left = min(left, min(t.i for t in c.subtree))
     right = head.i
     for c in head.rights:
