@@ -125,6 +125,12 @@ class _Acc:
             self.role_articles.setdefault(key, set()).add(article_id)
             self.role_codes.setdefault(key, Counter())[(r.country, r.sector)] += 1
             self.titles[r.title] += 1
+            # A title states nationality outright ("Indonesian Foreign Minister"): it outvotes
+            # one article's guess from context.
+            if r.country:
+                self.country[r.country] += 2
+            if r.sector:
+                self.sector[r.sector] += 2
         for m in e.mentions:
             if len(self.evidence) < MAX_EVIDENCE:
                 self.evidence.append(Evidence(article_id, m.start, m.end, m.text))
@@ -416,10 +422,12 @@ def actor_profile(store: Store, name: str, kb: KnowledgeBase | None = None) -> P
         if not mine:
             continue
         ents = {e.id: e for e in rec.entities}
+        others = set()
         for e in rec.entities:
             if e.id not in mine and e.type in KB_TYPES:
                 other = kb.find(e.name)
-                co[other.name if other else e.name] += 1
+                others.add(other.name if other else e.name)
+        co.update(others - {actor.name})  # articles in which each other actor appears
         for v in rec.events:
             for role, ids, other_ids in (("actor", v.actors, v.targets), ("target", v.targets, v.actors)):
                 if mine & set(ids):

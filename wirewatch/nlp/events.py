@@ -48,6 +48,8 @@ LIGHT_VERBS = {"impose", "hold", "launch", "carry", "conduct", "stage", "announc
 NON_PLACE_OBJECTS = {"programme", "programmes", "program", "programs", "talks", "agreement", "deal", "treaty",
                      "organisation", "organization", "alliance", "pact", "accord", "negotiations", "process",
                      "mission", "council", "union", "bloc", "coalition", "initiative", "scheme", "election", "race"}
+PLAN_OBJECT_VERBS = {"coordinate", "prepare", "plan", "organise", "organize", "discuss", "arrange", "negotiate",
+                     "finalise", "finalize", "schedule", "implement", "oversee", "monitor", "ensure"}
 NEG_GOVERNORS = {"deny", "refuse", "reject", "fail", "decline", "dismiss"}
 CONDITIONAL = {"if", "unless", "until", "provided", "whether", "lest"}
 PLAN_ADJ = {"planned", "impending", "proposed", "upcoming", "scheduled", "phased", "possible", "future",
@@ -324,6 +326,9 @@ def _status(tok: Token) -> str:
     first = verbs[0]
     children = list(first.children)
     sent = first.sent
+    if tok.pos_ == "NOUN" and first is not tok and first.dep_ in {"advcl", "xcomp"} and any(
+            c.dep_ == "aux" and c.lower_ == "to" for c in first.children) and first.lemma_.lower() in PLAN_OBJECT_VERBS:
+        return "planned"  # "met to coordinate the alliance's withdrawal": the object of a purpose is ahead
     if tok.pos_ == "NOUN" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in {
             "announcement", "plan", "decision", "prospect", "possibility", "timetable", "schedule"}:
         return "planned"  # "the announcement of the U.S. withdrawal"
