@@ -320,8 +320,15 @@ def main(argv: list[str] | None = None) -> int:
         print("  main-event confusions (gold -> predicted): " + ", ".join(
             f"{g}->{p} {k}" for (g, p), k in wrong.most_common(12)))
 
+    # PLOVER codes a stated intention ("will support", "offered to hand over") as AGREE; wirewatch
+    # codes the intended action with status planned/expected, so these count as type errors above.
+    ww = runs[0][1]
+    intent = sum(1 for t in texts if (ps := ww.get(t)) and ps[0].type != "AGREE"
+                 and ps[0].status in ("planned", "expected") and any(g.type == "AGREE" for g in gold if g.text == t))
+    print(f"\nwirewatch: {intent} gold-AGREE sentences whose main event is another type with status planned/expected"
+          " (PLOVER's intent-as-AGREE convention)")
+
     if args.show:
-        ww = runs[0][1]
         types: dict[str, set[str]] = defaultdict(set)
         for g in gold:
             types[g.text].add(g.type)

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 import typer
 
+from ..errors import WirewatchError
 from ..settings import load_settings
 
 
@@ -25,8 +26,7 @@ def actor_cmd(
         kb = kb_from_store(store, settings.kb_file)
         p = actor_profile(store, name, kb)
     if p is None:
-        typer.echo(f"error: no actor known as {name!r} (or the name is ambiguous: try the full name)", err=True)
-        raise typer.Exit(1)
+        raise WirewatchError(f"no actor known as {name!r} (or the name is ambiguous: try the full name)")
     if as_json:
         typer.echo(json.dumps(asdict(p), ensure_ascii=False, indent=2))
         return

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from ..errors import WirewatchError
 from ..settings import load_settings
 
 
@@ -51,8 +52,7 @@ def story_cmd(
     with _open(db) as store:
         s = stories.get_story(store, story_id)
         if s is None:
-            typer.echo(f"error: no story with id {story_id} (see `wirewatch stories`)", err=True)
-            raise typer.Exit(1)
+            raise WirewatchError(f"no story with id {story_id} (see `wirewatch stories`)")
         recs = [r for r in (store.get_record(a) for a in s.article_ids) if r is not None]
         fused = fusion.fuse_story(store, story_id)
     if as_json:

@@ -101,11 +101,23 @@ def _phrase_role(a: Analysis, doc: Doc, left: int, right: int) -> Role | None:
         title_words.append(t.text)
     if not title_words:
         return None
-    title = " ".join(title_words).strip()
-    found = kb.title_sector(title)
+    found = None
+    while title_words and found is None:
+        title = " ".join(title_words).strip()
+        found = kb.title_sector(title)
+        if found is None:
+            title_words = title_words[:-1]  # "Foreign Minister Sheikh": honorifics trail the title
     if found is None:
         return None
     sector, depends = found
+    if depends and not org_sector:
+        # "Council director", "Ministry spokeswoman": the organisation named by a capitalised word
+        for w in title_words:
+            org = _recent_org_named(a, w, toks.start_char) if w[:1].isupper() else None
+            if org is not None:
+                org_sector = org.sector
+                country = country or org.country
+                break
     if depends and org_sector:
         sector = org_sector
     elif sector is None:
@@ -115,11 +127,25 @@ def _phrase_role(a: Analysis, doc: Doc, left: int, right: int) -> Role | None:
     return Role(title=title, country=country, sector=sector)
 
 
+def _recent_org_named(a: Analysis, word: str, before: int) -> Entity | None:
+    key = word.lower()
+    best, pos = None, -1
+    for e in a.entities:
+        if e.type == "ORG" and key in e.name.lower().split():
+            for m in e.mentions:
+                if pos < m.start and (m.start < before or pos < 0):
+                    best, pos = e, m.start
+    return best
+
+
 def _prefix(doc: Doc, a: Analysis, start: int, person: str) -> tuple[int, int]:
     j = start - 1
     while j >= 0 and start - j <= 7:
         t = doc[j]
-        if t.lower_ in STOP_LEFT or t.pos_ in {"VERB", "AUX", "DET", "PRON", "ADP"} and t.lower_ != "of":
+        inner_prep = t.lower_ in {"of", "for"} and j + 1 < start and doc[j + 1].is_title and j > 0 \
+            and doc[j - 1].is_title  # "Assistant Secretary-General for Africa"
+        if (t.lower_ in STOP_LEFT and not inner_prep) or t.pos_ in {"VERB", "AUX", "DET", "PRON", "ADP"} \
+                and t.lower_ != "of" and not inner_prep:
             break
         if t.is_punct and t.tag_ != "POS" and t.text not in {"-"}:
             break
@@ -130,7 +156,7 @@ def _prefix(doc: Doc, a: Analysis, start: int, person: str) -> tuple[int, int]:
             break
         j -= 1
     left = j + 1
-    while left < start and doc[left].lower_ == "of":
+    while left < start and doc[left].lower_ in {"of", "for"}:
         left += 1
     return left, start
 
@@ -157,6 +183,20 @@ def _appos_after(doc: Doc, end: int) -> tuple[int, int] | None:
             and doc[k].lower_ not in {"in", "who", "which", "that"}:
         k += 1
     return (j, k) if k > j else None
+
+
+def _relcl_role(doc: Doc, end: int) -> tuple[int, int] | None:
+    """"Tamta Beridze, who leads the opposition Citizens' Platform": the object of leads/heads/chairs."""
+    if end + 3 >= len(doc) or doc[end].text != "," or doc[end + 1].lower_ != "who":
+        return None
+    verb = doc[end + 2]
+    if verb.lemma_.lower() not in {"lead", "head", "chair", "run", "found", "command", "direct"}:
+        return None
+    obj = next((c for c in verb.children if c.dep_ in {"dobj", "obj"}), None)
+    if obj is None:
+        return None
+    ids = [t.i for t in obj.subtree]
+    return min(ids), max(ids) + 1
 
 
 def _main_country(a: Analysis) -> str | None:
@@ -194,6 +234,24 @@ def _org_context_sector(a: Analysis, ent: Entity) -> str | None:
             if found and found[0] and not found[1]:
                 return found[0]
     return None
+
+
+def _named_by_country(a: Analysis, e: Entity) -> bool:
+    doc = a.doc
+    for m in e.mentions:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is not None and span.start >= 2 and doc[span.start - 1].tag_ == "POS" \
+                and kb.country(doc[span.start - 2].text):
+            return True
+    return False
+
+
+def fill_place_countries(a: Analysis) -> None:
+    """A place the gazetteer could not resolve is most likely in the country the story is about."""
+    main = _main_country(a)
+    for e in a.entities:
+        if e.type in {"GPE", "LOC"} and e.country is None and main:
+            e.country = main
 
 
 def code(a: Analysis) -> None:
@@ -236,6 +294,8 @@ def code(a: Analysis) -> None:
                     e.country = _code_of_text(doc[first.start - 2].text)[0]
         found = kb.title_sector(e.name)
         e.sector = (found[0] if found and found[0] else None) or _org_context_sector(a, e)
+        if e.sector is None and e.country is not None and _named_by_country(a, e):
+            e.sector = "GOV"  # "Ukraine's Coordination Headquarters": a country's own body is the state's
         if e.country is None:
             e.country = main
     coded: list[tuple[int, str]] = []  # (offset, country) of people whose titles named a country
@@ -247,7 +307,8 @@ def code(a: Analysis) -> None:
             if span is None:
                 continue
             left, right = _prefix(doc, a, span.start, e.id)
-            for rng in ((left, right), _appos_before(doc, left), _appos_after(doc, span.end)):
+            for rng in ((left, right), _appos_before(doc, left), _appos_after(doc, span.end),
+                        _relcl_role(doc, span.end)):
                 if rng is None:
                     continue
                 role = _phrase_role(a, doc, *rng)

@@ -55,6 +55,7 @@ def analyse(doc: Doc, article: Article) -> ArticleRecord:
     entities.extract(a)
     actors.code(a)
     places.resolve(a)
+    actors.fill_place_countries(a)
     times.extract(a)
     quantities.extract(a)
     quotes.extract(a)
