@@ -1,0 +1,244 @@
+"""Scale-out: `wirewatch batch` on 1 and 2 local Dask workers vs the single-machine ingest, same corpus, same
+run; plus the PostgreSQL write path alone and the driver's read + de-duplicate rate, so the bottleneck of an
+N-worker cluster can be worked out on paper (docs/cluster.md, "Sizing").
+
+    eval "$(bash .ci/postgres.sh)"         # a throwaway PostgreSQL (or pass --pg URL)
+    python bench/scale.py                  # 200 articles, 2 rounds of each configuration
+    python bench/scale.py -n 400 --rounds 3 --writes 4000 --json
+
+Figures (articles/s; every run stores into a fresh PostgreSQL schema, writes included):
+  ingest -w0       the single-machine path in this process, model already loaded
+  ingest -w2       the single-machine path with 2 extraction processes (model loading included)
+  batch Nw         `run_batch` on a LocalCluster of N single-threaded worker processes, models preloaded
+                   by the worker plugin (not timed): read + dedup on the driver, extraction + bulk writes on
+                   the workers
+  efficiency       rate(2 workers) / (2 x rate(1 worker)); the issue's target is >= 0.85
+  write-only       records/s of the store's write path with no extraction: `put` per article, `put_many` per
+                   partition, and 2 concurrent `put_many` writers (the workers' pattern)
+  driver           read + MinHash de-duplication of the corpus alone (the part that does not scale out)
+The best of the rounds is the figure (the machine is shared; noise only ever slows a run down); every
+round is printed too. Rounds alternate between configurations so a noisy minute hits all of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from ingest import make_corpus, write_corpus  # noqa: E402  (bench/ingest.py: the same seeded corpus)
+
+from wirewatch.models import ArticleRecord  # noqa: E402
+
+
+@contextmanager
+def fresh_schema(base: str) -> Iterator[str]:
+    import psycopg
+
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def ingest_rate(corpus: Path, pg: str, workers: int, extractor: Any) -> float:
+    from wirewatch.ingest import ingest
+
+    with fresh_schema(pg) as url:
+        stats = ingest([str(corpus)], db=url, workers=workers, extractor=extractor if workers == 0 else None)
+    return stats.rate
+
+
+def batch_rate(corpus: Path, pg: str, client: Any, partition_size: int) -> tuple[float, list[ArticleRecord]]:
+    from wirewatch.batch import run_batch
+    from wirewatch.store import open_store
+
+    with fresh_schema(pg) as url:
+        stats = run_batch([str(corpus)], client=client, db=url, partition_size=partition_size, stories=False)
+        with open_store(url) as st:
+            records = list(st.iter_records())
+    if stats.failed:
+        raise SystemExit(f"batch partitions failed: {stats.failed}")
+    return stats.ingest.rate, records
+
+
+@contextmanager
+def cluster(n: int) -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
+    from wirewatch.batch import ModelPreload
+    from wirewatch.settings import load_settings
+
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=50) as lc, Client(lc) as client:
+        client.register_plugin(ModelPreload(load_settings()))  # model loaded on every worker before timing
+        yield client
+
+
+# -- write-only ------------------------------------------------------------------------------------
+
+def copies(records: list[ArticleRecord], n: int) -> list[ArticleRecord]:
+    """n records cycling through `records`, each with a fresh article id (so every write is new)."""
+    out = []
+    for i in range(n):
+        r = records[i % len(records)]
+        aid = hashlib.sha256(f"{i}:{r.article.id}".encode()).hexdigest()
+        out.append(replace(r, article=replace(r.article, id=aid)))
+    return out
+
+
+def _writer(url: str, records: list[ArticleRecord], chunk: int) -> None:
+    from wirewatch.store import open_store
+    from wirewatch.store.bulk import Pending, put_many
+
+    with open_store(url, migrate=False) as st:
+        if chunk <= 1:
+            for r in records:
+                st.put(r, source_id=r.article.id, signature=b"\0" * 512)
+        else:
+            for i in range(0, len(records), chunk):
+                put_many(st, [Pending(r, r.article.id, None, b"\0" * 512) for r in records[i:i + chunk]])
+
+
+def write_rate(pg: str, records: list[ArticleRecord], *, chunk: int, writers: int = 1) -> float:
+    from wirewatch.store import open_store
+
+    with fresh_schema(pg) as url:
+        open_store(url).close()  # migrate first
+        started = time.perf_counter()
+        if writers == 1:
+            _writer(url, records, chunk)
+        else:
+            ctx = mp.get_context("spawn")
+            procs = [ctx.Process(target=_writer, args=(url, records[i::writers], chunk)) for i in range(writers)]
+            for p in procs:
+                p.start()
+            for p in procs:
+                p.join()
+        elapsed = time.perf_counter() - started
+    return len(records) / elapsed
+
+
+def driver_rate(corpus: Path) -> float:
+    """Read + de-duplicate only: what the driver does per article, with nothing sent anywhere."""
+    from wirewatch.dedup import Deduper
+    from wirewatch.read.sources import Sourced, iter_sources
+    from wirewatch.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp, open_store(str(Path(tmp) / "d.db")) as st:
+        dd = Deduper()
+        started = time.perf_counter()
+        n = 0
+        for item in iter_sources([str(corpus)]):
+            if isinstance(item, Sourced):
+                v = dd.classify(item.article.id, item.article.text, st)
+                if v.minhash is not None:
+                    dd.admit(item.article.id, v.minhash)
+                    dd.signature_bytes(v.minhash)
+                n += 1
+        return n / (time.perf_counter() - started)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", type=int, default=200, help="articles in the corpus")
+    ap.add_argument("--per-article", type=int, default=8, help="dev-article lines per generated article")
+    ap.add_argument("--rounds", type=int, default=2, help="rounds of each configuration (best is reported)")
+    ap.add_argument("--partition-size", type=int, default=16, help="articles per Dask task")
+    ap.add_argument("--writes", type=int, default=2000, help="records written by the write-only benchmark")
+    ap.add_argument("--pg", default=os.environ.get("WIREWATCH_TEST_PG"), help="PostgreSQL URL [WIREWATCH_TEST_PG]")
+    ap.add_argument("--no-ingest-w2", action="store_true", help="skip the 2-process single-machine ingest")
+    ap.add_argument("--json", action="store_true", help="print the figures as one JSON object too")
+    args = ap.parse_args()
+    if not args.pg:
+        sys.exit('needs PostgreSQL: eval "$(bash .ci/postgres.sh)" or --pg postgresql://...')
+
+    from wirewatch.nlp.pipeline import Extractor
+
+    rows = make_corpus(args.n, per_article=args.per_article)
+    words = sum(len(r["text"].split()) for r in rows) / len(rows)
+    tmp = Path(tempfile.mkdtemp(prefix="wirewatch-scale-"))
+    corpus = write_corpus(rows, tmp / "corpus.jsonl")
+    print(f"corpus: {len(rows)} articles, {words:.0f} words on average; {os.cpu_count()} cores; "
+          f"partitions of {args.partition_size}")
+
+    runs: dict[str, list[float]] = {"ingest -w0": [], "batch 1w": [], "batch 2w": []}
+    ex = Extractor()
+    _ = ex.nlp
+    records: list[ArticleRecord] = []
+    # The clusters stay up across rounds (start-up is not what is measured); rounds alternate configs.
+    with cluster(1) as c1, cluster(2) as c2:
+        for rnd in range(args.rounds):
+            runs["ingest -w0"].append(ingest_rate(corpus, args.pg, 0, ex))
+            r1, records = batch_rate(corpus, args.pg, c1, args.partition_size)
+            runs["batch 1w"].append(r1)
+            r2, _ = batch_rate(corpus, args.pg, c2, args.partition_size)
+            runs["batch 2w"].append(r2)
+            print(f"round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.2f}/s" for k, v in runs.items()), flush=True)
+    if not args.no_ingest_w2:
+        runs["ingest -w2"] = [ingest_rate(corpus, args.pg, 2, None)]
+    best = {k: max(v) for k, v in runs.items()}
+    eff = best["batch 2w"] / (2 * best["batch 1w"])
+    eff_rounds = [b / (2 * a) for a, b in zip(runs["batch 1w"], runs["batch 2w"], strict=True)]
+
+    sample = records
+    recs = copies(sample, args.writes)
+    writes = {
+        "put (1 txn/article)": write_rate(args.pg, recs, chunk=1),
+        "put_many 32": write_rate(args.pg, recs, chunk=32),
+        "put_many 32 x2 writers": write_rate(args.pg, recs, chunk=32, writers=2),
+    }
+    drv = driver_rate(corpus)
+    rec_kb = sum(len(json.dumps(r.to_dict())) for r in sample) / len(sample) / 1024
+
+    print()
+    print(f"{'configuration':<28}{'articles/s':>12}{'vs ingest -w0':>15}   rounds")
+    for k, v in runs.items():
+        print(f"{k:<28}{best[k]:>12.2f}{best[k] / best['ingest -w0']:>15.2f}   "
+              + " ".join(f"{x:.2f}" for x in v))
+    print(f"{'scaling efficiency (2w)':<28}{eff:>12.2f}{'':>15}   "
+          + " ".join(f"{x:.2f}" for x in eff_rounds) + "   (target >= 0.85)")
+    print()
+    print(f"{'write-only (PostgreSQL)':<28}{'records/s':>12}")
+    for k, v in writes.items():
+        print(f"{k:<28}{v:>12.0f}")
+    print(f"{'driver read + dedup':<28}{drv:>12.0f}   articles/s")
+    print(f"record size: {rec_kb:.1f} KiB as JSON")
+    per_worker = best["batch 1w"]
+    w = writes["put_many 32 x2 writers"]
+    print()
+    print("on paper (docs/cluster.md): cluster rate ~= min(N x per-worker x e, PostgreSQL writes, driver)")
+    for n in (2, 4, 8, 16, 32):
+        cpu = n * per_worker * min(1.0, eff)
+        bound = min(cpu, w, drv)
+        which = "workers" if bound == cpu else ("PostgreSQL" if bound == w else "driver")
+        print(f"  N={n:<3} workers {cpu:7.1f}/s · PostgreSQL {w:7.0f}/s · driver {drv:7.0f}/s -> "
+              f"{bound:7.1f}/s ({which}-bound)")
+    if args.json:
+        print(json.dumps({"corpus": len(rows), "words": round(words), "runs": runs, "best": best,
+                          "efficiency": round(eff, 3), "writes": writes, "driver": drv,
+                          "record_kib": round(rec_kb, 2)}))
+
+
+if __name__ == "__main__":
+    main()
