@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import _pg_base_url
+from test_ingest import tiny_corpus
 
 from wirewatch.batch import BatchStats, estimate_total, iter_inputs, load, parse_cluster, run_batch
 from wirewatch.errors import ConfigError
@@ -22,9 +24,6 @@ from wirewatch.models import ArticleRecord
 from wirewatch.settings import load_settings
 from wirewatch.store import open_store
 from wirewatch.store.bulk import Pending, put_many
-
-from conftest import _pg_base_url
-from test_ingest import tiny_corpus
 
 LONG = ("GENEVA — Negotiators from both delegations met for a third day of talks on prisoner exchanges, "
         "with mediators saying that a framework covering the release of detainees, the return of remains "
@@ -114,7 +113,7 @@ def test_batch_equals_ingest_and_rerun_adds_nothing(corpus, client, reference_pg
         assert content(url) == reference_pg
         with open_store(url) as st:  # story clustering ran over what was loaded
             assert st.execute("SELECT count(*) FROM story_articles")[0][0] == 39
-        again = run_batch([str(corpus)], client=client, db=url, partition_size=4)
+        again = run_batch([str(corpus)], client=client, db=url, partition_size=4, stories=False)
         assert (again.ingest.stored, again.ingest.unchanged, again.partitions) == (0, 41, 0)
         assert content(url)["records"] == reference_pg["records"]
 
@@ -134,7 +133,8 @@ def test_killed_worker_still_stores_every_article_once(corpus, client, reference
         killed.append(pid)
 
     with fresh_pg() as url:
-        stats = run_batch([str(corpus)], client=client, db=url, partition_size=2, progress=kill_one)
+        stats = run_batch([str(corpus)], client=client, db=url, partition_size=2, progress=kill_one,
+                          stories=False)
         assert killed, "the job finished before a worker could be killed"
         assert stats.failed == [] and stats.ingest.stored == 39
         got = content(url)
@@ -152,10 +152,10 @@ def test_out_parts_and_load_equal_ingest_on_sqlite(corpus, client, extractor, tm
     again = run_batch([str(corpus)], client=client, out=out, fmt="jsonl")  # the manifest remembers the first run
     assert (again.ingest.stored, again.partitions) == (0, 0)
     db = tmp_path / "loaded.db"
-    first = load(out, str(db))
+    first = load(out, str(db), stories=False)
     assert (first.records, first.stored, first.duplicates, first.errors) == (39, 39, 2, 1)
     assert content(str(db)) == content(str(ref))
-    second = load(out, str(db))  # idempotent
+    second = load(out, str(db), stories=False)  # idempotent
     assert (second.stored, second.duplicates, second.errors) == (0, 0, 0)
     assert content(str(db)) == content(str(ref))
 

@@ -187,26 +187,26 @@ def extract(a: Analysis) -> None:
             of = CURRENCY_NAMES.get(currency, currency)
             gov = doc[end - 1].head if end - 1 < len(doc) else None
             if gov is not None and gov.pos_ in {"NOUN"} and gov.i > end - 1:
-                l, r = _np(gov)
-                of = f"{of} {doc[l:r].text}"
+                lo, hi = _np(gov)
+                of = f"{of} {doc[lo:hi].text}"
             else:
                 pp = next((c for c in doc[end - 1].rights if c.dep_ == "prep"), None)
                 pobj = next((c for c in pp.children if c.dep_ == "pobj"), None) if pp is not None else None
                 if pobj is not None:
-                    l, r = _np(pobj)
-                    of = f"{of} {doc[l:r].text}"
+                    lo, hi = _np(pobj)
+                    of = f"{of} {doc[lo:hi].text}"
             span_end = end
         else:
             assert head is not None
-            l, r = _np(head)
-            l = max(l, e) if l < s else l
+            lo, hi = _np(head)
+            lo = max(lo, e) if lo < s else lo
             if head.i < s:
-                l, r = head.i, head.i + 1
-            of = doc[l:r].text
+                lo, hi = head.i, head.i + 1
+            of = doc[lo:hi].text
             low = head.lower_
             unit = MEASURES.get(low) or ("troops" if low in TROOPS else "people" if low in PEOPLE else low)
-            span_end = max(r, e)
-            for tok in doc[l:r]:
+            span_end = max(hi, e)
+            for tok in doc[lo:hi]:
                 ent = a.entity_of(tok)
                 if ent is not None and ent.type in {"ORG", "GPE", "NORP"}:
                     ent_id = ent.id
