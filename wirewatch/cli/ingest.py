@@ -21,11 +21,13 @@ def ingest_cmd(
     no_dedup: bool = typer.Option(False, "--no-dedup", help="Analyse near-duplicates too (exact ones are never re-stored)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a live progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the final summary as JSON."),
+    stories: bool = typer.Option(True, "--stories/--no-stories", help="Cluster stories as articles are stored."),
 ) -> None:
     """Ingest articles: read, de-duplicate, extract and store, one transaction per article."""
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from ..hooks import analysis_hooks
     from ..ingest import IngestStats, ingest
     from ..store import open_store
 
@@ -33,22 +35,23 @@ def ingest_cmd(
     console = Console(stderr=True)
     store = open_store(settings.db)
     try:
-        if progress and console.is_terminal:
-            cols = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-            with Progress(*cols, console=console, transient=False) as bar:
-                task = bar.add_task("starting ...", total=None)
+        with analysis_hooks(store, stories=stories):
+            if progress and console.is_terminal:
+                cols = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+                with Progress(*cols, console=console, transient=False) as bar:
+                    task = bar.add_task("starting ...", total=None)
 
-                def show(s: IngestStats) -> None:
-                    bar.update(task, description=(
-                        f"[bold]{s.stored:,}[/] stored · {s.rate:,.1f} articles/s · "
-                        f"{s.duplicates:,} duplicates skipped · {s.unchanged:,} already stored · "
-                        f"[red]{s.errors:,} errors[/]"))
+                    def show(s: IngestStats) -> None:
+                        bar.update(task, description=(
+                            f"[bold]{s.stored:,}[/] stored · {s.rate:,.1f} articles/s · "
+                            f"{s.duplicates:,} duplicates skipped · {s.unchanged:,} already stored · "
+                            f"[red]{s.errors:,} errors[/]"))
 
+                    stats = ingest(sources, db=store, settings=settings, workers=workers, include=include,
+                                   exclude=exclude, dedup=not no_dedup, progress=show)
+            else:
                 stats = ingest(sources, db=store, settings=settings, workers=workers, include=include,
-                               exclude=exclude, dedup=not no_dedup, progress=show)
-        else:
-            stats = ingest(sources, db=store, settings=settings, workers=workers, include=include,
-                           exclude=exclude, dedup=not no_dedup)
+                               exclude=exclude, dedup=not no_dedup)
     finally:
         store.close()
     if as_json:
