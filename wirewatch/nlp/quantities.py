@@ -165,9 +165,24 @@ def extract(a: Analysis) -> None:
                             range_head[run2[0]] = head
             if head is None and s in range_head:
                 head = range_head[s]
+        if head is None and currency is None and t.dep_ in {"nsubj", "appos", "dobj", "conj", "npadvmod"}:
+            prev = next((q for q in reversed(items) if q.start >= t.sent.start_char and q.unit
+                         and q.currency is None), None)
+            if prev is not None:  # "600 people were injured and 28 remain missing"
+                items.append(Quantity(id="", text=doc[s:e].text, start=doc[s].idx,
+                                      end=doc[e - 1].idx + len(doc[e - 1]),
+                                      value=int(value) if value == int(value) else value,
+                                      approximate=False, unit=prev.unit, of=prev.of))
+                used.update(range(s, e))
+                i = e
+                continue
         if head is None and currency is None:
             i = e
             continue
+        if s > 0 and doc[s - 1].lower_ in {"the", "these", "those", "their", "its", "both"} and value <= 10 \
+                and t.lower_ in WORDS:
+            i = e
+            continue  # "the two countries": a reference back, not a count
         # Years and ages are not counts.
         if currency is None and head is not None and head.lower_ in {"year", "years", "old", "times"}:
             i = e
