@@ -212,9 +212,10 @@ def test_speed_article_loading_and_batches(speed, tmp_path):
 
 
 def test_stage_timer_wraps_and_restores(speed):
+    from wirewatch.geo.gazetteer import Gazetteer
     from wirewatch.nlp import entities, pipeline
 
-    orig_entities, orig_prune = entities.extract, pipeline.prune_groups
+    orig_entities, orig_prune, orig_cands = entities.extract, pipeline.prune_groups, Gazetteer.candidates
     timer = speed.StageTimer()
     timer.install()
     try:
@@ -222,5 +223,6 @@ def test_stage_timer_wraps_and_restores(speed):
     finally:
         timer.restore()
     assert entities.extract is orig_entities and pipeline.prune_groups is orig_prune
+    assert Gazetteer.candidates is orig_cands
     f = timer._wrap(lambda x: x * 2, "double")
     assert f(21) == 42 and timer.calls["double"] == 1 and timer.secs["double"] >= 0

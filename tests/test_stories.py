@@ -133,3 +133,14 @@ def test_sample_corpus_forms_its_five_stories(extractor) -> None:
             assert sid is not None
             got.setdefault(sid, set()).add(expected[a.path.rsplit("/", 1)[-1]]["story"])
     assert sorted(len(v) for v in got.values()) == [1, 1, 1, 1, 1] and len(got) == 5
+
+
+def test_quiet_stories_leave_the_term_index() -> None:
+    idx = stories.StoryIndex(stories.StoryConfig(window_days=7))
+    recs = corpus()
+    for r in recs[:4]:
+        idx.add(r)
+    assert not any(s.retired for s in idx.stories.values())
+    idx.add(recs[4])  # 2026-06-08: more than three windows after the May stories
+    assert [s.retired for s in idx.stories.values()] == [True, True, False]
+    assert all(sids <= {3} for sids in idx._postings.values())

@@ -1,7 +1,8 @@
 """Event fusion: the reports of one real-world event, across articles, become one fused event.
 
 Two extracted events are reports of the same event when they are in the same
-story (and, within one article, carry the same date), have the same PLOVER type and status class, their actors and targets are
+story (within one article: carry the same date or a shared named actor), have the same PLOVER
+type and status class, their actors and targets are
 compatible (a shared name or surname, or a shared country code; a side that is
 missing is compatible with anything), their places are within `PLACE_KM` (or one
 is a country/region containing the other) and their dates within `DATE_DAYS`.
@@ -249,9 +250,11 @@ def same_event(a: _Report, b: _Report) -> bool:
         return False
     if a.day and b.day and abs((a.day - b.day).days) > DATE_DAYS:
         return False
-    if a.rec is b.rec and not (a.day and a.day == b.day):
+    if a.rec is b.rec and not (a.day and a.day == b.day) and not (a.actors.keys & b.actors.keys):
         # Within one article a second mention of the same type is as often background ("violence
-        # has killed 40,000 since 2009") as a recap; only a shared date makes it the same event.
+        # has killed 40,000 since 2009") as a recap; a shared date or a shared named actor
+        # ("Colombia's government ... signed", "Colombia's peace commissioner ... signed") makes it
+        # the same event.
         return False
     return (a.actors.compatible(b.actors) and a.targets.compatible(b.targets)
             and places_compatible(a.place, b.place))
@@ -501,12 +504,7 @@ def fuse_story(store: Store, story_id: int) -> list[FusedEvent]:
 
 def fuse_store(store: Store, *, story_ids: Iterable[int] | None = None) -> list[FusedEvent]:
     """Fuse every story (or the given ones) and save the results in `fused_events`, replacing old ones."""
-    from .stories import ensure_tables
-
-    ensure_tables(store)
-    with store.transaction() as run:
-        for sql in DDL:
-            run(sql, ())
+    _ensure(store)
     ids = list(story_ids) if story_ids is not None else [int(r[0]) for r in
                                                            store.execute("SELECT id FROM stories ORDER BY id")]
     out: list[FusedEvent] = []
@@ -523,11 +521,18 @@ def fuse_store(store: Store, *, story_ids: Iterable[int] | None = None) -> list[
     return out
 
 
-def list_fused(store: Store, story_id: int | None = None) -> list[dict[str, Any]]:
-    """Saved fused events (as dicts), of one story or all, by date."""
+def _ensure(store: Store) -> None:
+    from .stories import ensure_tables
+
+    ensure_tables(store)
     with store.transaction() as run:
         for sql in DDL:
             run(sql, ())
+
+
+def list_fused(store: Store, story_id: int | None = None) -> list[dict[str, Any]]:
+    """Saved fused events (as dicts), of one story or all, by date."""
+    _ensure(store)
     if story_id is None:
         rows = store.execute("SELECT data FROM fused_events ORDER BY date, id")
     else:

@@ -16,6 +16,11 @@ from .store.base import Store
 def analysis_hooks(store: Store, *, stories: bool = True, watches: bool = True) -> Iterator[None]:
     """Attach story clustering and the watcher to `store` for the duration of the block."""
     tracker = watcher = None
+    from . import kb
+    from .settings import load_settings
+
+    # Extraction codes untitled actors from what earlier articles said about them.
+    kb.set_default(kb.kb_from_store(store, load_settings().kb_file))
     if stories:
         from .stories import attach
 

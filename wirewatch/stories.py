@@ -25,6 +25,7 @@ import logging
 import math
 import re
 import unicodedata
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ W_PLACES = 0.5
 W_DATES = 0.5
 THRESHOLD = 0.15
 TITLE_BOOST = 3
+# A story quiet for this many windows leaves the term index (3 x 7 days by default).
+RETIRE_WINDOWS = 3
 
 ACTOR_TYPES = frozenset({"PERSON", "ORG", "NORP", "EVENT", "LAW", "FAC"})
 WORD = re.compile(r"[^\W\d_]{3,}")
@@ -180,6 +183,7 @@ class _StoryState:
     n: int = 0
     actors: Counter[str] = field(default_factory=Counter)  # display name -> articles naming it
     places: Counter[str] = field(default_factory=Counter)
+    retired: bool = False  # out of the term index (see StoryIndex._retire)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +207,7 @@ class StoryIndex:
         self._postings: dict[str, set[int]] = {}
         self._next_id = 1
         self._last: tuple[dict[str, float], dict[str, float]] | None = None
+        self._newest: date | None = None  # the latest article day seen, for retiring stories
 
     def _idf(self, term: str) -> float:
         return math.log((1 + self.n_docs) / (1 + self.df.get(term, 0))) + 1.0
@@ -272,9 +277,26 @@ class StoryIndex:
         if day is not None:
             s.first = day if s.first is None or day < s.first else s.first
             s.last = day if s.last is None or day > s.last else s.last
+            if self._newest is None or day > self._newest:
+                self._newest = day
+                self._retire()
         s.n += 1
         s.actors.update(set(actors))
         s.places.update(set(places))
+
+    def _retire(self) -> None:
+        """Take stories quiet for RETIRE_WINDOWS windows out of the term index, so scoring cost
+        follows the stories still open, not the whole history. Part of the replayed state: an
+        article dated more than (RETIRE_WINDOWS - 1) windows behind the newest one can no longer
+        join such a story."""
+        w = self.config.window_days
+        if w is None or self._newest is None:
+            return
+        for sid, s in self.stories.items():
+            if s.last is not None and not s.retired and (self._newest - s.last).days > RETIRE_WINDOWS * w:
+                s.retired = True
+                for t in s.vec:
+                    self._postings[t].discard(sid)
 
     def add(self, record: ArticleRecord, day: date | None = None, *,
             vec: dict[str, float] | None = None) -> Assignment:
@@ -322,11 +344,17 @@ DDL = (
 )
 
 
+_ENSURED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def ensure_tables(store: Store) -> None:
-    """Create the story tables if missing (kept by this module, not a core migration)."""
+    """Create the story tables if missing (kept by this module, not a core migration; once per store object)."""
+    if store in _ENSURED:
+        return
     with store.transaction() as run:
         for sql in DDL:
             run(sql, ())
+    _ENSURED.add(store)
 
 
 class StoryTracker:

@@ -320,6 +320,15 @@ def code(a: Analysis) -> None:
                 e.sector = r.sector
             if e.country is None and r.country:
                 e.country = r.country
+        if not roles:
+            # Seen before with a known role (the actor knowledge base built from the store, plus the
+            # user's own file): code the actor from it when this article gives no title.
+            from .. import kb as actor_kb
+
+            known = actor_kb.lookup(e.name)
+            if known is not None:
+                e.country = e.country or known[0]
+                e.sector = e.sector or known[1]
         first = e.mentions[0].start
         if e.country is not None and roles:
             coded.append((first, e.country))

@@ -162,12 +162,38 @@ def classify(tok: Token) -> tuple[str, str | None] | None:
     return None
 
 
+HUMAN_GROUPS = {"protesters", "demonstrators", "gunmen", "attackers", "jihadists", "militants", "insurgents",
+                "assailants", "rioters", "students", "workers", "residents", "villagers", "civilians",
+                "fighters", "soldiers", "troops", "police", "officers", "journalists", "farmers", "herders",
+                "settlers", "rebels", "mourners", "supporters", "activists", "strikers", "bandits"}
+
+
 class _Refs:
     """Resolves actor/target tokens to entities."""
 
     def __init__(self, a: Analysis):
         self.a = a
         self.main_gpe = self._main_gpe()
+        self._groups: dict[str, Entity] = {}
+
+    def group(self, tok: Token) -> Entity | None:
+        """An unnamed group that acts ("protesters marched", "gunmen stormed the village") becomes an
+        actor of its own, coded from the story's country and the noun's sector."""
+        low = tok.lower_
+        if tok.pos_ != "NOUN" or low not in HUMAN_GROUPS:
+            return None
+        if low in self._groups:
+            ent = self._groups[low]
+        else:
+            found = kb.title_sector(low)
+            ent = Entity(id=f"e{len(self.a.entities) + 1}", name=low, type="NORP",
+                         country=self.main_gpe.country if self.main_gpe else None,
+                         sector=found[0] if found else None)
+            self.a.add_entity(ent)
+            self.a.group_of[ent.id] = low
+            self._groups[low] = ent
+        ent.mentions.append(Mention(tok.idx, tok.idx + len(tok.text), tok.text))
+        return ent
 
     def _main_gpe(self) -> Entity | None:
         best, n = None, 0
@@ -185,6 +211,14 @@ class _Refs:
                 if pos < m.start < before:
                     best, pos = e, m.start
         return best
+
+    def _in_sentence(self, tok: Token, pred) -> Entity | None:
+        """An entity named later in the same sentence ("rebels of ... the M23 movement")."""
+        for t in tok.sent:
+            e = self.a.entity_of(t)
+            if e is not None and pred(e):
+                return e
+        return None
 
     def entities_of(self, tok: Token) -> list[Entity]:
         """Entities a noun phrase denotes: itself, its coordinated members, or what it refers back to."""
@@ -245,7 +279,9 @@ class _Refs:
         if tok.pos_ == "NOUN" and low in REFERRING:
             kind, val = REFERRING[low]
             if kind == "sector":
-                return self._recent(at, lambda x: x.type == "ORG" and x.sector == val) or \
+                def pred(x: Entity) -> bool:
+                    return x.type == "ORG" and x.sector == val
+                return self._recent(at, pred) or self._in_sentence(tok, pred) or \
                     (self.main_gpe if val in {"MIL", "POL"} else None)
             if kind == "gov":
                 return self._recent(at, lambda x: x.type == "ORG" and x.sector == "GOV"
@@ -525,6 +561,18 @@ def extract(a: Analysis) -> None:
             reciprocal = etype == "ASSAULT" or (etype == "RETREAT" and tok.lemma_.lower() in {"exchange", "swap"})
             actors, targets = actors[:1], actors[1:2]
         actors = [e for e in actors if e.type in {"PERSON", "ORG", "GPE", "NORP"}]
+        if not actors and etype in {"ASSAULT", "PROTEST", "COERCE"} and tok.pos_ in {"VERB", "AUX"}:
+            subj, passive = _subject(tok, dateline)
+            src = _agent(tok) if passive else subj
+            g = refs.group(src) if src is not None else None
+            if g is not None:
+                actors = [g]
+            if not targets and passive and subj is not None:
+                t = refs.group(subj)
+                targets = [t] if t is not None and t not in actors else []
+            elif not targets and _object(tok) is not None:
+                t = refs.group(_object(tok))
+                targets = [t] if t is not None and t not in actors else []
         targets = [e for e in targets if e.type in {"PERSON", "ORG", "GPE", "NORP"} and e not in actors]
         if not actors:
             continue
