@@ -611,8 +611,16 @@ def dashboard_available() -> bool:
     return importlib.util.find_spec("bokeh") is not None
 
 
+def dashboard_link(client: Client) -> str | None:
+    """The dashboard URL when one is served: a remote scheduler's, or a local one's if bokeh is installed."""
+    try:
+        return client.dashboard_link if (client.cluster is None or dashboard_available()) else None
+    except Exception:  # noqa: BLE001 - a scheduler without a dashboard has no link to show
+        return None
+
+
 @contextmanager
-def connect(spec: str, *, settings: Settings | None = None) -> Iterator[Client]:
+def connect(spec: str) -> Iterator[Client]:
     """A Dask client for `spec`; a local cluster is one single-threaded process per worker, closed on exit."""
     from distributed import Client, LocalCluster
 
@@ -626,6 +634,8 @@ def connect(spec: str, *, settings: Settings | None = None) -> Iterator[Client]:
         with client:
             yield client
         return
+    # The in-process scheduler logs every client and worker at INFO: noise on a command line.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     # One thread per process: spaCy holds the GIL, so threads would only queue behind each other.
     with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                       dashboard_address=":0" if dashboard_available() else None,
@@ -657,11 +667,7 @@ def run_batch(inputs: Sequence[str], *, client: Client, db: str | None = None, o
         assert db is not None
         store = open_store(db)  # migrates once, before any worker connects
         target = Target(db=db, run_id=uuid.uuid4().hex[:10])
-    dashboard = None
-    try:
-        dashboard = client.dashboard_link if (client.cluster is None or dashboard_available()) else None
-    except Exception:  # noqa: BLE001 - a scheduler without a dashboard has no link to show
-        dashboard = None
+    dashboard = dashboard_link(client)
     try:
         client.register_plugin(ModelPreload(settings))
         before = _max_seq(store)
@@ -684,4 +690,4 @@ def run_batch(inputs: Sequence[str], *, client: Client, db: str | None = None, o
 
 
 __all__ = ["BatchError", "BatchStats", "LoadStats", "PartitionFailure", "connect", "estimate_total",
-           "iter_inputs", "load", "parse_cluster", "read_parquet", "run_batch", "run_partition"]
+           "dashboard_link", "iter_inputs", "load", "parse_cluster", "read_parquet", "run_batch", "run_partition"]

@@ -29,13 +29,13 @@ def batch_cmd(
     """Run the ingest on a Dask cluster: the same extraction, records written by the workers."""
     from rich.console import Console
 
-    from ..batch import BatchStats, connect, run_batch
+    from ..batch import BatchStats, connect, dashboard_link, run_batch
 
     settings = load_settings(model=model)
     console = Console(stderr=True)
     kw = dict(db=db, out=out, fmt=fmt, settings=settings, partition_size=partition_size, retries=retries,
               dedup=not no_dedup, stories=not no_stories, include=include, exclude=exclude)
-    with connect(cluster, settings=settings) as client:
+    with connect(cluster) as client:
         if progress and console.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -49,15 +49,14 @@ def batch_cmd(
                         console.print(f"Dask dashboard: [link={s.dashboard}]{s.dashboard}[/link]")
                         shown["dashboard"] = True
                     i = s.ingest
+                    failed = f" · [red]{len(s.failed)} failed parts[/]" if s.failed else ""
                     bar.update(task, completed=s.done, total=s.total, info=(
-                        f"{i.rate:,.1f}/s · {i.stored:,} stored · {i.duplicates:,} dup · "
-                        f"[red]{i.errors:,} errors · {len(s.failed)} failed partitions[/] · "
-                        f"{s.partitions_done}/{s.partitions} parts · {s.workers} workers"))
+                        f"{i.rate:,.1f}/s · {i.errors:,} err{failed}"))
 
                 stats = run_batch(inputs, client=client, progress=show, **kw)  # type: ignore[arg-type]
         else:
-            if client.dashboard_link:
-                console.print(f"Dask dashboard: {client.dashboard_link}")
+            if (link := dashboard_link(client)) is not None:
+                console.print(f"Dask dashboard: {link}")
             stats = run_batch(inputs, client=client, **kw)  # type: ignore[arg-type]
     for f in stats.failed:
         console.print(f"[red]partition {f.index} ({f.articles} articles) failed:[/] {f.reason}")

@@ -318,6 +318,9 @@ def _compose(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
         r0 = by_start.get(i)
         if t.is_title and (r0 is None or r0.label in {"NORP", "GPE"}):
             c = kb.country_of_demonym(t.text)
+            if i + 1 < n and doc[i + 1].is_title and kb.country_of_demonym(f"{t.text} {doc[i + 1].text}"):
+                c = kb.country_of_demonym(f"{t.text} {doc[i + 1].text}")  # "South Sudanese forces"
+                width = 2
             if c is None and r0 is not None and r0.label == "GPE":
                 c = kb.country(r0.text)
                 width = r0.end - r0.start

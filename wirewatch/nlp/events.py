@@ -32,7 +32,7 @@ TARGET_PREPS = {
     "AGREE": {"with"}, "CONSULT": {"with"}, "COOPERATE": {"with"}, "AID": {"to", "for"},
     "SUPPORT": {"for"}, "REQUEST": {"on", "to", "from"}, "ACCUSE": {"of"}, "REJECT": set(),
     "THREATEN": {"against", "with"}, "PROTEST": {"against", "outside"}, "SANCTION": {"on", "against"},
-    "ASSAULT": {"on", "against", "at"}, "COERCE": {"on", "against"}, "RETREAT": {"to"},
+    "ASSAULT": {"on", "against", "at", "into"}, "COERCE": {"on", "against"}, "RETREAT": {"to"},
     "MOBILIZE": {"against"}, "CONCEDE": {"to"},
 }
 FUTURE_AUX = {"will", "shall", "'ll", "wo"}
@@ -506,8 +506,9 @@ def extract(a: Analysis) -> None:
         targets: list[Entity] = []
         if tok.pos_ in {"VERB", "AUX"}:
             subj, passive = _subject(tok, dateline)
-            passive = passive or any(c.dep_ == "auxpass" for c in tok.children)
             agent = _agent(tok)
+            # "a swap mediated by the UAE": an agent makes the clause passive even without an auxiliary
+            passive = passive or agent is not None or any(c.dep_ == "auxpass" for c in tok.children)
             if passive:
                 if agent is not None:
                     actors = refs.entities_of(agent)
