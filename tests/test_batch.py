@@ -142,6 +142,26 @@ def test_killed_worker_still_stores_every_article_once(corpus, client, reference
     client.wait_for_workers(2, timeout=60)  # the nanny restarts it, model preloaded by the plugin
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_failed_partition_is_retried_then_reported_and_the_rest_finishes(client, extractor, tmp_path):
+    rows = tiny_corpus(3, seed=5)
+    rows[1]["text"] += "\x00"  # PostgreSQL refuses NUL in text: this article can never be stored
+    corpus = tmp_path / "nul.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with fresh_pg() as url:  # a partition of its own fails whole: retried, then reported
+        stats = run_batch([str(corpus)], client=client, db=url, partition_size=1, retries=1, stories=False)
+        assert [(f.articles, "NUL" in f.reason) for f in stats.failed] == [(1, True)]
+        assert (stats.ingest.stored, stats.ingest.errors) == (2, 1)
+        got = content(url)
+        assert len(got["records"]) == 2 and [e[1] for e in got["errors"]] == ["store"]
+    with fresh_pg() as url, fresh_pg() as ref:  # inside a partition it is isolated, exactly as ingest does
+        stats = run_batch([str(corpus)], client=client, db=url, partition_size=3, stories=False)
+        assert stats.failed == [] and (stats.ingest.stored, stats.ingest.errors) == (2, 1)
+        ingest([str(corpus)], db=ref, extractor=extractor)
+        assert content(url) == content(ref)
+
+
 @pytest.mark.slow
 def test_out_parts_and_load_equal_ingest_on_sqlite(corpus, client, extractor, tmp_path):
     ref = tmp_path / "ingest.db"

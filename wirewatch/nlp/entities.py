@@ -302,7 +302,7 @@ def _compose(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
         out.append(new)
 
     # Known organisation names (longest first), overriding the pieces spaCy made of them.
-    for m in _known_names_re().finditer(doc.text):
+    for m in _known_names_re().finditer(a.article.text):
         span = doc.char_span(m.start(), m.end())
         if span is None:
             continue
@@ -377,7 +377,7 @@ def _known_names_re() -> re.Pattern[str]:
 def _add_repeats(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
     """Every further occurrence of a name already found is a mention too (spaCy is inconsistent)."""
     doc = a.doc
-    text = doc.text
+    text = a.article.text  # == doc.text, which spaCy rebuilds on every access
     forms: dict[str, RawMention] = {}
     for r in raws:
         if r.label in {"PERSON", "ORG", "GPE", "LOC"} and len(r.text) > 2:

@@ -237,7 +237,7 @@ def extract(a: Analysis) -> None:
     # Ranges: the low bound carries the high one as range_end.
     for q1, q2 in zip(items, items[1:], strict=False):
         overlapping = q1.start < q2.start < q1.end
-        between = doc.text[q1.end:q2.start] if q1.end <= q2.start else ""
+        between = a.article.text[q1.end:q2.start] if q1.end <= q2.start else ""
         if (overlapping or between.strip() in {"and", "to", "-", "–"}) and q1.of == q2.of and q1.value < q2.value:
             q1.range_end = q2.value
     for n, q in enumerate(items, 1):

@@ -167,9 +167,8 @@ def _inside(i: int, spans: list[tuple[int, int]]) -> bool:
     return any(s <= i < e for s, e in spans)
 
 
-def _speech_verb(sent: Span, qs: int, qe: int) -> Token | None:
+def _speech_verb(sent: Span, qs: int, qe: int, text: str) -> Token | None:
     """The attribution of a quote: a speech verb in its sentence, outside the quote."""
-    text = sent.doc.text
     # The attribution is in the quote's own paragraph: never across a line break.
     cands = [t for t in sent if t.lemma_ in SAY and t.pos_ in {"VERB", "AUX"}
              and not (qs <= t.idx < qe)
@@ -229,10 +228,10 @@ def _complements(verb: Token) -> list[Token]:
     return out
 
 
-def _attribution(doc, text: str, qs: int, qe: int) -> Token | None:
-    sents = [s for s in doc.sents if s.start_char < qe + 3 and s.end_char > qs - 1]
+def _attribution(doc, sentences: list[Span], text: str, qs: int, qe: int) -> Token | None:
+    sents = [s for s in sentences if s.start_char < qe + 3 and s.end_char > qs - 1]
     for sent in sents:
-        verb = _speech_verb(sent, qs, qe)
+        verb = _speech_verb(sent, qs, qe, text)
         if verb is not None:
             return verb
     return _governor(doc, qs, qe)
@@ -240,15 +239,16 @@ def _attribution(doc, text: str, qs: int, qe: int) -> Token | None:
 
 def extract(a: Analysis) -> None:
     doc = a.doc
-    text = doc.text
+    text = a.article.text  # == doc.text, which spaCy rebuilds on every access
     resolver = _Resolver(a)
     direct = [_clean_bounds(text, s, e) for s, e in _quote_spans(text)]
     direct = [(s, e) for s, e in direct if e > s]
+    sentences = list(doc.sents) if direct else []  # computed once: doc.sents walks the whole doc
     # (start, end, subject token, cue, direct?) in text order; speakers are resolved in that
     # order so "he said" and unattributed follow-on quotes see the speaker before them.
     items: list[tuple[int, int, Token | None, str | None, bool, bool]] = []
     for qs, qe in direct:
-        verb = _attribution(doc, text, qs, qe)
+        verb = _attribution(doc, sentences, text, qs, qe)
         if verb is not None:
             items.append((qs, qe, _subject(verb), verb.text, True, True))
         else:
