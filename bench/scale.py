@@ -3,7 +3,7 @@ run; plus the PostgreSQL write path alone and the driver's read + de-duplicate r
 N-worker cluster can be worked out on paper (docs/cluster.md, "Sizing").
 
     eval "$(bash .ci/postgres.sh)"         # a throwaway PostgreSQL (or pass --pg URL)
-    python bench/scale.py                  # 200 articles, 2 rounds of each configuration
+    python bench/scale.py                  # 160 articles, 3 rounds of each configuration
     python bench/scale.py -n 400 --rounds 3 --writes 4000 --json
 
 Figures (articles/s; every run stores into a fresh PostgreSQL schema, writes included):
@@ -161,9 +161,9 @@ def driver_rate(corpus: Path) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("-n", type=int, default=200, help="articles in the corpus")
+    ap.add_argument("-n", type=int, default=160, help="articles in the corpus")
     ap.add_argument("--per-article", type=int, default=8, help="dev-article lines per generated article")
-    ap.add_argument("--rounds", type=int, default=2, help="rounds of each configuration (best is reported)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of each configuration (best is reported)")
     ap.add_argument("--partition-size", type=int, default=16, help="articles per Dask task")
     ap.add_argument("--writes", type=int, default=2000, help="records written by the write-only benchmark")
     ap.add_argument("--pg", default=os.environ.get("WIREWATCH_TEST_PG"), help="PostgreSQL URL [WIREWATCH_TEST_PG]")

@@ -30,7 +30,11 @@ def batch_cmd(
     from rich.console import Console
 
     from ..batch import BatchStats, connect, dashboard_link, run_batch
+    from ..errors import ConfigError
 
+    if (db is None) == (out is None):  # checked before a cluster is started for nothing
+        raise ConfigError("batch: give either --db URL (workers write into it) or --out DIR (part files for "
+                          "`wirewatch load`)")
     settings = load_settings(model=model)
     console = Console(stderr=True)
     kw = dict(db=db, out=out, fmt=fmt, settings=settings, partition_size=partition_size, retries=retries,

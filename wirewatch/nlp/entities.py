@@ -65,6 +65,11 @@ def _trim(doc: Doc, start: int, end: int, label: str) -> tuple[int, int]:
     if label == "PERSON":
         while end - start > 1 and kb.is_title_word(doc[start].text):
             start += 1
+    opened = [t.i for t in doc[start:end] if t.text == "("]
+    if opened and not any(t.text == ")" for t in doc[opened[0]:end]):
+        end = opened[0]  # "Homeland Union (Conservatives": spaCy cut inside the brackets
+        while end > start and doc[end - 1].is_punct:
+            end -= 1
     return start, end
 
 
@@ -142,7 +147,10 @@ def _gazetteer_has(name: str) -> bool:
     except ImportError:  # pragma: no cover - the geo package ships with wirewatch
         return False
     try:
-        return bool(default_gazetteer().candidates(name))
+        # A place worth retyping a name for: alternate spellings of hamlets ("Samseung" for
+        # Samsung) must not turn companies and people into places.
+        return any(c.population >= 1000 or c.feature in {"country", "admin1", "admin2", "region"}
+                   or fold(c.name) == fold(name) for c in default_gazetteer().candidates(name))
     except Exception:  # noqa: BLE001 - a missing cache must not stop extraction
         return False
 
@@ -175,8 +183,8 @@ def _raw_mentions(a: Analysis) -> list[RawMention]:
             if s >= e or _title_fragment(doc, s, e):
                 continue
             span = doc[s:e]
-            if not any(t.is_title or t.is_upper for t in span):
-                continue
+            if not any(t.text[:1].isupper() for t in span):
+                continue  # "the ministry"; camel-case names like "YouTube" stay
             text = span.text
             if text.lower().rstrip(".") in MONTHS_DAYS:
                 continue
@@ -215,8 +223,9 @@ def _raw_mentions(a: Analysis) -> list[RawMention]:
             if label == "ORG" and not fixed and e - s == 1 and e < len(doc) and _is_poss(doc[e]) \
                     and _gazetteer_has(text):
                 label = "GPE"  # "Mariupol’s Azovstal steelworks"
-            if label == "ORG" and kb.is_title_word(text):
-                continue
+            if label == "ORG" and e - s == 1 and kb.is_title_word(text) and e < len(doc) \
+                    and doc[e].ent_type_ == "PERSON":
+                continue  # "Minister" before a name is a title, not an organisation
             raws.append(RawMention(s, e, label, hint, fixed))
     raws.extend(_dateline_mentions(a, raws))
     raws.extend(_missed_mentions(a, raws))

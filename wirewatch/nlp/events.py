@@ -37,7 +37,7 @@ TARGET_PREPS = {
 }
 FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 EXPECT_AUX = {"could", "may", "might", "should", "can"}
-PLAN_GOVERNORS = {"plan", "schedule", "agree", "intend", "aim", "decide", "prepare", "vow", "pledge",
+PLAN_GOVERNORS = {"offer", "plan", "schedule", "agree", "intend", "aim", "decide", "prepare", "vow", "pledge",
                   "promise", "commit", "announce", "set", "propose", "due", "order", "begin", "start",
                   "resume", "continue", "keep"}
 EXPECT_GOVERNORS = {"expect", "likely", "predict", "anticipate", "hope", "want", "seek", "try", "fear"}

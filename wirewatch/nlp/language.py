@@ -21,12 +21,19 @@ def _words(text: str) -> list[str]:
 
 
 def is_english(text: str, doc: Any = None) -> bool:
-    words = _words(text)
-    if len(words) < 8:
-        return True  # too short to judge: analyse it
+    """False only on positive evidence of another language: short English headlines and
+    sentences with few function words must still be analysed."""
     if sum(1 for ch in text[:3000] if ord(ch) > 0x24F) > 0.3 * min(len(text), 3000):
         return False  # mostly non-Latin script
-    return sum(w in _EN for w in words) / len(words) >= 0.06
+    words = _words(text)
+    if len(words) < 8:
+        return True
+    en = sum(w in _EN for w in words) / len(words)
+    other = guess(text)
+    if other is None:
+        return True
+    ratio = sum(w in _OTHER[other] for w in words) / len(words)
+    return en >= ratio
 
 
 def guess(text: str) -> str | None:

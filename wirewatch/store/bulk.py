@@ -48,8 +48,7 @@ def put_many(store: Store, items: Sequence[Pending]) -> set[str]:
         return {p.record.article.id for p in items
                 if store.put(p.record, source_id=p.source_id, fetched_at=p.fetched_at, signature=p.signature)}
     for p in items:
-        if not p.record.article.id:
-            raise StoreError("cannot store an article without an id (use read.files.text_id)")
+        _check(p.record)
     # Sorted and unique: two writers inserting overlapping batches take row locks in the same order.
     by_id: dict[str, Pending] = {}
     for p in sorted(items, key=lambda p: p.record.article.id):
@@ -76,6 +75,15 @@ def put_many(store: Store, items: Sequence[Pending]) -> set[str]:
         store._notify(p.record, StoredMeta(seq=new[aid], source_id=p.source_id,
                                            fetched_at=p.fetched_at, ingested_at=ingested))
     return set(new)
+
+
+def _check(record: ArticleRecord) -> None:
+    """The refusals of `SQLStore.put`, with its messages, so both paths log the same errors."""
+    art = record.article
+    if not art.id:
+        raise StoreError("cannot store an article without an id (use read.files.text_id)")
+    if "\x00" in art.text or "\x00" in (art.title or ""):
+        raise StoreError(f"article {art.id[:12]}: text contains NUL characters (binary input?)")
 
 
 def _write_children_many(store: SQLStore, items: Sequence[Pending]) -> None:
