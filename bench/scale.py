@@ -13,6 +13,10 @@ Figures (articles/s; every run stores into a fresh PostgreSQL schema, writes inc
                    by the worker plugin (not timed): read + dedup on the driver, extraction + bulk writes on
                    the workers
   efficiency       rate(2 workers) / (2 x rate(1 worker)); the issue's target is >= 0.85
+  CPU ms/article   CPU time per article of the workers, the driver (reading, dedup, scheduler) and PostgreSQL
+                   in the 2-worker runs; workers / total is the efficiency a quiet 2-core machine would give
+                   (rate(1) = 1/workers with the spare core absorbing the rest, rate(2) = 2/total), a figure
+                   that other jobs on a shared machine cannot distort
   write-only       records/s of the store's write path with no extraction: `put` per article, `put_many` per
                    partition, and 2 concurrent `put_many` writers (the workers' pattern)
   driver           read + MinHash de-duplication of the corpus alone (the part that does not scale out)
@@ -69,17 +73,61 @@ def ingest_rate(corpus: Path, pg: str, workers: int, extractor: Any) -> float:
     return stats.rate
 
 
-def batch_rate(corpus: Path, pg: str, client: Any, partition_size: int) -> tuple[float, list[ArticleRecord]]:
+def _cpu_self() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+_POSTMASTER: list[int] = []
+
+
+def _postmaster(pg: str) -> int | None:
+    """The pid of the server behind `pg` if it runs on this machine (its data directory is readable)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(pg) as conn:
+            data = conn.execute("SHOW data_directory").fetchone()[0]
+        return int((Path(data) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError, psycopg.Error):
+        return None
+
+
+def _cpu_postgres() -> float:
+    """CPU seconds of our PostgreSQL server and its backends (from /proc; 0 if it is not on this machine)."""
+    if not _POSTMASTER:
+        return 0.0
+    total = 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # fields[1] is the parent pid; 11, 12 utime and stime
+        if int(d.name) == _POSTMASTER[0] or int(fields[1]) == _POSTMASTER[0]:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def batch_rate(corpus: Path, pg: str, client: Any, partition_size: int) -> tuple[float, dict[str, float],
+                                                                             list[ArticleRecord]]:
+    """Articles/s, and CPU seconds per article spent by the workers, the driver (+ scheduler) and PostgreSQL."""
     from wirewatch.batch import run_batch
     from wirewatch.store import open_store
 
     with fresh_schema(pg) as url:
+        w0, d0, p0 = sum(client.run(_cpu_self).values()), _cpu_self(), _cpu_postgres()
         stats = run_batch([str(corpus)], client=client, db=url, partition_size=partition_size, stories=False)
+        w1, d1, p1 = sum(client.run(_cpu_self).values()), _cpu_self(), _cpu_postgres()
         with open_store(url) as st:
             records = list(st.iter_records())
     if stats.failed:
         raise SystemExit(f"batch partitions failed: {stats.failed}")
-    return stats.ingest.rate, records
+    n = max(1, stats.ingest.stored)
+    cpu = {"workers": (w1 - w0) / n, "driver": (d1 - d0) / n, "postgres": (p1 - p0) / n}
+    return stats.ingest.rate, cpu, records
 
 
 @contextmanager
@@ -175,6 +223,8 @@ def main() -> None:
 
     from wirewatch.nlp.pipeline import Extractor
 
+    if (pm := _postmaster(args.pg)) is not None:
+        _POSTMASTER.append(pm)
     rows = make_corpus(args.n, per_article=args.per_article)
     words = sum(len(r["text"].split()) for r in rows) / len(rows)
     tmp = Path(tempfile.mkdtemp(prefix="wirewatch-scale-"))
@@ -186,14 +236,16 @@ def main() -> None:
     ex = Extractor()
     _ = ex.nlp
     records: list[ArticleRecord] = []
+    cpus: list[dict[str, float]] = []
     # The clusters stay up across rounds (start-up is not what is measured); rounds alternate configs.
     with cluster(1) as c1, cluster(2) as c2:
         for rnd in range(args.rounds):
             runs["ingest -w0"].append(ingest_rate(corpus, args.pg, 0, ex))
-            r1, records = batch_rate(corpus, args.pg, c1, args.partition_size)
+            r1, _, records = batch_rate(corpus, args.pg, c1, args.partition_size)
             runs["batch 1w"].append(r1)
-            r2, _ = batch_rate(corpus, args.pg, c2, args.partition_size)
+            r2, cpu, _ = batch_rate(corpus, args.pg, c2, args.partition_size)
             runs["batch 2w"].append(r2)
+            cpus.append(cpu)
             print(f"round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.2f}/s" for k, v in runs.items()), flush=True)
     if not args.no_ingest_w2:
         runs["ingest -w2"] = [ingest_rate(corpus, args.pg, 2, None)]
@@ -218,6 +270,14 @@ def main() -> None:
               + " ".join(f"{x:.2f}" for x in v))
     print(f"{'scaling efficiency (2w)':<28}{eff:>12.2f}{'':>15}   "
           + " ".join(f"{x:.2f}" for x in eff_rounds) + "   (target >= 0.85)")
+    # Noise-free view: CPU seconds per article in the 2-worker runs (median of rounds). On a quiet machine
+    # with one core per worker, rate(1) = 1/workers (driver and PostgreSQL use the spare core) and
+    # rate(2) = 2/(workers + driver + postgres) on 2 cores, so efficiency = workers / total.
+    med = {k: sorted(c[k] for c in cpus)[len(cpus) // 2] for k in cpus[0]}
+    total_cpu = sum(med.values())
+    eff_cpu = med["workers"] / total_cpu
+    print(f"{'CPU ms/article (2w runs)':<28}" + " · ".join(f"{k} {v * 1000:.1f}" for k, v in med.items())
+          + f"   -> quiet-machine efficiency on 2 cores {eff_cpu:.2f}")
     print()
     print(f"{'write-only (PostgreSQL)':<28}{'records/s':>12}")
     for k, v in writes.items():
@@ -236,7 +296,8 @@ def main() -> None:
               f"{bound:7.1f}/s ({which}-bound)")
     if args.json:
         print(json.dumps({"corpus": len(rows), "words": round(words), "runs": runs, "best": best,
-                          "efficiency": round(eff, 3), "writes": writes, "driver": drv,
+                          "efficiency": round(eff, 3), "cpu_per_article": med,
+                          "efficiency_cpu": round(eff_cpu, 3), "writes": writes, "driver": drv,
                           "record_kib": round(rec_kb, 2)}))
 
 

@@ -234,8 +234,9 @@ def test_kill_9_mid_ingest_loses_and_duplicates_nothing(tmp_path, extractor, sto
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def start(workers: int) -> subprocess.Popen:
+        # --no-kb: each record must depend on its article alone to be compared with a fresh extraction
         return subprocess.Popen([sys.executable, "-m", "wirewatch", "ingest", str(corpus), "--db", db,
-                                 "--workers", str(workers), "--no-progress"], env=env,
+                                 "--workers", str(workers), "--no-progress", "--no-kb"], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     kills = 0

@@ -233,6 +233,26 @@ class ModelPreload(WorkerPlugin):
             _drop_store(url)
 
 
+class KnowledgePlugin(WorkerPlugin):
+    """Dask worker plugin: install the driver's actor knowledge base in each worker, as `wirewatch ingest`
+    installs it in its process (`hooks.analysis_hooks`), so untitled actors are coded the same way."""
+
+    name = "wirewatch-kb"
+
+    def __init__(self, kb: Any):
+        self.kb = kb
+
+    def setup(self, worker: Any) -> None:
+        from . import kb as actor_kb
+
+        actor_kb.set_default(self.kb)
+
+    def teardown(self, worker: Any) -> None:
+        from . import kb as actor_kb
+
+        actor_kb.set_default(None)
+
+
 def run_partition(part: Partition, settings: Settings, target: Target) -> PartResult:
     """A Dask task: extract a partition with the ingest's own `extract_batch`, then write it in one go.
 
@@ -646,12 +666,13 @@ def connect(spec: str) -> Iterator[Client]:
 def run_batch(inputs: Sequence[str], *, client: Client, db: str | None = None, out: str | Path | None = None,
               fmt: Format = "jsonl", settings: Settings | None = None, partition_size: int = CHUNK,
               retries: int = 2, dedup: bool = True, stories: bool = True, include: Sequence[str] = (),
-              exclude: Sequence[str] = (), near_threshold: float | None = None,
+              exclude: Sequence[str] = (), near_threshold: float | None = None, kb: bool = True,
               progress: Callable[[BatchStats], None] | None = None) -> BatchStats:
     """Read, de-duplicate, extract on the cluster and store: the same result as `ingest` of the same inputs.
 
     db: the store workers write into (migrated here first). out: instead, a folder of part files plus
-    the driver's manifest, for `load`; exactly one of the two.
+    the driver's manifest, for `load`; exactly one of the two. kb: code untitled actors from the actor
+    knowledge base of the store (as `wirewatch ingest --kb`), built once here and sent to every worker.
     """
     if (db is None) == (out is None):
         raise ConfigError("batch: give either --db URL (write into the store) or --out DIR (write part files)")
@@ -670,6 +691,12 @@ def run_batch(inputs: Sequence[str], *, client: Client, db: str | None = None, o
     dashboard = dashboard_link(client)
     try:
         client.register_plugin(ModelPreload(settings))
+        if kb:
+            from .kb import kb_from_store
+
+            client.register_plugin(KnowledgePlugin(kb_from_store(store, settings.kb_file) if db else None))
+        else:
+            client.register_plugin(KnowledgePlugin(None))
         before = _max_seq(store)
         total = estimate_total(inputs, include=include, exclude=exclude)
         run = _BatchIngest(store, settings, client=client, target=target, partition_size=partition_size,

@@ -13,14 +13,15 @@ from .store.base import Store
 
 
 @contextmanager
-def analysis_hooks(store: Store, *, stories: bool = True, watches: bool = True) -> Iterator[None]:
-    """Attach story clustering and the watcher to `store` for the duration of the block."""
-    tracker = watcher = None
-    from . import kb
+def analysis_hooks(store: Store, *, stories: bool = True, watches: bool = True,
+                   kb: bool = True) -> Iterator[None]:
+    """Attach story clustering and the watcher to `store` for the duration of the block, and let
+    extraction code untitled actors from what earlier stored articles said about them (`kb`)."""
+    from . import kb as actor_kb
     from .settings import load_settings
 
-    # Extraction codes untitled actors from what earlier articles said about them.
-    kb.set_default(kb.kb_from_store(store, load_settings().kb_file))
+    tracker = watcher = None
+    actor_kb.set_default(actor_kb.kb_from_store(store, load_settings().kb_file) if kb else None)
     if stories:
         from .stories import attach
 
@@ -32,6 +33,7 @@ def analysis_hooks(store: Store, *, stories: bool = True, watches: bool = True) 
     try:
         yield
     finally:
+        actor_kb.set_default(None)
         if watcher is not None:
             watcher.close()
         if tracker is not None and tracker in store.on_stored:

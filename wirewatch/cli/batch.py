@@ -23,6 +23,8 @@ def batch_cmd(
     model: str | None = typer.Option(None, "--model", help="spaCy model name or path (installed on every worker)."),
     no_dedup: bool = typer.Option(False, "--no-dedup", help="Analyse near-duplicates too."),
     no_stories: bool = typer.Option(False, "--no-stories", help="Skip story clustering and fusion afterwards."),
+    use_kb: bool = typer.Option(True, "--kb/--no-kb",
+                                help="Code untitled actors from what the store's articles said about them."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a live progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the final summary as JSON."),
 ) -> None:
@@ -38,7 +40,7 @@ def batch_cmd(
     settings = load_settings(model=model)
     console = Console(stderr=True)
     kw = dict(db=db, out=out, fmt=fmt, settings=settings, partition_size=partition_size, retries=retries,
-              dedup=not no_dedup, stories=not no_stories, include=include, exclude=exclude)
+              dedup=not no_dedup, stories=not no_stories, include=include, exclude=exclude, kb=use_kb)
     with connect(cluster) as client:
         if progress and console.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -22,6 +22,8 @@ def ingest_cmd(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a live progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the final summary as JSON."),
     stories: bool = typer.Option(True, "--stories/--no-stories", help="Cluster stories as articles are stored."),
+    use_kb: bool = typer.Option(True, "--kb/--no-kb",
+                                help="Code untitled actors from what earlier stored articles said about them."),
 ) -> None:
     """Ingest articles: read, de-duplicate, extract and store, one transaction per article."""
     from rich.console import Console
@@ -35,7 +37,7 @@ def ingest_cmd(
     console = Console(stderr=True)
     store = open_store(settings.db)
     try:
-        with analysis_hooks(store, stories=stories):
+        with analysis_hooks(store, stories=stories, kb=use_kb):
             if progress and console.is_terminal:
                 cols = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
                 with Progress(*cols, console=console, transient=False) as bar:
