@@ -204,6 +204,8 @@ def worker_extractor(settings: Settings) -> Extractor:
 def _worker_store(url: str) -> Store:
     st = _STORES.get(url)
     if st is None:
+        for other in list(_STORES):  # one connection per worker: a long-lived worker serves job after job
+            _drop_store(other)
         st = _STORES[url] = open_store(url, migrate=False)  # the driver migrated it before submitting
     return st
 
@@ -517,6 +519,11 @@ class _DaskPool:
         self.done.clear()
 
 
+def _threads(client: Client) -> int:
+    """Worker threads the cluster has now (at least 1, so a job waits for late workers)."""
+    return max(1, sum(client.nthreads().values()))
+
+
 class _BatchIngest(_Ingest):
     """The ingest's admission and bookkeeping, with partitions sent to Dask instead of local processes."""
 
@@ -525,7 +532,7 @@ class _BatchIngest(_Ingest):
                  near_threshold: float | None, dashboard: str | None):
         super().__init__(store, settings, workers=1, dedup=dedup, progress=None, extractor=None,
                          near_threshold=near_threshold)
-        nworkers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+        nworkers = _threads(client)
         self.client = client
         self.target = target
         self.partition_size = max(1, partition_size)
@@ -564,6 +571,9 @@ class _BatchIngest(_Ingest):
 
     def _send(self, tasks: list[tuple[int, Article]]) -> None:
         pool = self.dask
+        if self.batch.partitions % 16 == 15:  # workers may join or leave (adaptive clusters, restarts)
+            self.batch.workers = _threads(self.client)
+            pool.limit = 3 * self.batch.workers
         while pool.outstanding >= pool.limit:
             res = pool.get(block=True)
             assert res is not None

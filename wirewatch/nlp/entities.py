@@ -313,8 +313,8 @@ def _compose(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
     # Known organisation names (longest first), overriding the pieces spaCy made of them.
     for m in _known_names_re().finditer(a.article.text):
         span = doc.char_span(m.start(), m.end())
-        if span is None:
-            continue
+        if span is None or span[-1].is_lower and span[-1].tag_ == "NNS":
+            continue  # "EU foreign ministers" are the EU's people: the EU acts, as analysts code it
         inside = [r for r in out if r.start < span.end and span.start < r.end]
         if all(span.start <= r.start and r.end <= span.end for r in inside) and \
                 not any(r.start == span.start and r.end == span.end for r in inside):

@@ -475,6 +475,16 @@ def _time_for(a: Analysis, trigger: Token) -> tuple[str | None, str | None, str 
     return t.id, _date_value(t.value), "context"
 
 
+RESPONSE_TYPES = {"REJECT", "ACCUSE", "SUPPORT", "CONCEDE", "PROTEST"}
+OUTWARD_TYPES = {"AID", "ACCUSE", "REQUEST", "SANCTION", "THREATEN"}
+
+
+def _foreign(e: Entity, home: Entity) -> bool:
+    if e.country is None:
+        return e.sector in {"IGO", "NGO"}
+    return e.country != home.country
+
+
 def _date_value(value: str | None) -> str | None:
     return value if value and value[:1].isdigit() else None
 
@@ -532,6 +542,21 @@ def extract(a: Analysis) -> None:
                     targets = refs.entities_of(p)
                     if targets:
                         break
+            if not targets and etype == "THREATEN":
+                # "warned that Georgia could pull out ... if the bloc imposed further measures"
+                cond = [g for c in tok.children if c.dep_ == "ccomp" for g in c.subtree
+                        if g.dep_ == "advcl" and any(m.lower_ in {"if", "unless"} for m in g.children)]
+                for g in cond:
+                    s2, _ = _subject(g)
+                    targets = refs.entities_of(s2) if s2 is not None else []
+                    if targets:
+                        break
+            if not targets and obj is not None and etype in RESPONSE_TYPES:
+                about = classify(obj) if obj.pos_ == "NOUN" else None
+                earlier = next((v for v in reversed(events) if about and v.type == about[0]), None)
+                if earlier is not None:
+                    # "rejected the sanctions": aimed at whoever imposed them, as reported earlier
+                    targets = [a.by_id[x] for x in earlier.actors if x in a.by_id]
         else:
             for c in tok.children:
                 if c.dep_ in {"poss", "compound", "amod"}:
@@ -577,9 +602,11 @@ def extract(a: Analysis) -> None:
         targets = [e for e in targets if e.type in {"PERSON", "ORG", "GPE", "NORP"} and e not in actors]
         if not actors:
             continue
-        if etype == "AID" and not targets and refs.main_gpe is not None and refs.main_gpe not in actors \
-                and all(e.country != refs.main_gpe.country for e in actors):
-            targets = [refs.main_gpe]  # aid with no named recipient goes to the country the story is about
+        if etype in OUTWARD_TYPES and not targets and refs.main_gpe is not None and refs.main_gpe not in actors \
+                and all(_foreign(e, refs.main_gpe) for e in actors):
+            # A foreign actor's aid, demand, condemnation or sanction with no named recipient is aimed
+            # at the country the story is about ("the EU condemned ...", "RSF demanded ...").
+            targets = [refs.main_gpe]
         status = _status(tok)
         if etype == "SUPPORT" and status == "negated" and any(c.dep_ == "neg" for c in tok.children):
             etype, mode, status = "REJECT", None, "occurred"  # "Moscow would not support", "does not recognise"
