@@ -165,7 +165,9 @@ def classify(tok: Token) -> tuple[str, str | None] | None:
 HUMAN_GROUPS = {"protesters", "demonstrators", "gunmen", "attackers", "jihadists", "militants", "insurgents",
                 "assailants", "rioters", "students", "workers", "residents", "villagers", "civilians",
                 "fighters", "soldiers", "troops", "police", "officers", "journalists", "farmers", "herders",
-                "settlers", "rebels", "mourners", "supporters", "activists", "strikers", "bandits"}
+                "settlers", "rebels", "mourners", "supporters", "activists", "strikers", "bandits",
+                "youths", "demonstrator", "opponents", "guerrillas", "separatists", "militiamen",
+                "refugees", "prisoners", "inmates", "pilgrims", "teachers", "doctors", "nurses", "miners"}
 
 
 class _Refs:
@@ -587,7 +589,7 @@ def extract(a: Analysis) -> None:
             reciprocal = etype == "ASSAULT" or (etype == "RETREAT" and tok.lemma_.lower() in {"exchange", "swap"})
             actors, targets = actors[:1], actors[1:2]
         actors = [e for e in actors if e.type in {"PERSON", "ORG", "GPE", "NORP"}]
-        if not actors and etype in {"ASSAULT", "PROTEST", "COERCE"} and tok.pos_ in {"VERB", "AUX"}:
+        if not actors and tok.pos_ in {"VERB", "AUX"}:
             subj, passive = _subject(tok, dateline)
             src = _agent(tok) if passive else subj
             g = refs.group(src) if src is not None else None
