@@ -3,7 +3,8 @@
     driver:  read sources (+ Parquet) -> de-duplicate in input order: the very admission
              `wirewatch ingest` runs (ingest._Ingest) -> partitions of new articles
                --client.submit(retries=)-->
-    worker:  ingest.extract_batch(Extractor) (model loaded once per worker process)
+    worker:  ingest.extract_batch(Extractor) (model loaded once per worker process, and the driver's
+             actor knowledge base installed, both by worker plugins)
              -> store.bulk.put_many straight into the store, or one part file under --out
     driver:  duplicate links once their original is stored, errors, progress; then stories + fusion
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import kb
 from .dedup import Deduper
 from .errors import StoreError, WirewatchError
 from .models import Article, ArticleRecord
@@ -96,10 +97,12 @@ def extract_batch(extractor: Extractor, task: Sequence[tuple[int, Article]]) -> 
         return out
 
 
-def _worker(settings: Settings, tasks: Any, results: Any, parent: int) -> None:
+def _worker(settings: Settings, tasks: Any, results: Any, parent: int, actor_kb: Any = None) -> None:
     """A worker process: load the model once, then analyse tasks until told to stop."""
+    from . import kb
     from .nlp.pipeline import Extractor
 
+    kb.set_default(actor_kb)  # spawned processes start without the parent's knowledge base
     ex = Extractor(settings)
     _ = ex.nlp
     results.put(("ready", os.getpid()))
@@ -124,7 +127,7 @@ class _Pool:
         ctx = mp.get_context("spawn")  # fork would copy the parent's threads and open store connection
         self.tasks = ctx.Queue(maxsize=n * 2)
         self.results = ctx.Queue()
-        self.procs = [ctx.Process(target=_worker, args=(settings, self.tasks, self.results, os.getpid()),
+        self.procs = [ctx.Process(target=_worker, args=(settings, self.tasks, self.results, os.getpid(), kb.get_default()),
                                   daemon=True, name=f"wirewatch-extract-{i}") for i in range(n)]
         for p in self.procs:
             p.start()

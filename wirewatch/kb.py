@@ -369,6 +369,11 @@ def set_default(kb: KnowledgeBase | None) -> None:
     _DEFAULT = kb
 
 
+def get_default() -> KnowledgeBase | None:
+    """The installed knowledge base, to hand to worker processes (they do not share globals)."""
+    return _DEFAULT
+
+
 def lookup(name: str) -> tuple[str | None, str | None] | None:
     """(country, sector) of a known actor from the installed knowledge base; None without one."""
     return _DEFAULT.lookup(name) if _DEFAULT is not None else None
