@@ -117,12 +117,15 @@ def test_list_show_search() -> None:
 
 
 @pytest.mark.slow
-def test_sample_corpus_forms_its_five_stories(extractor) -> None:
-    """The bundled sample (see wirewatch/sample/README.md): five stories, the wire copy apart."""
-    from wirewatch.sample import manifest, sample_articles
+def test_sample_corpus_forms_its_eight_stories(extractor) -> None:
+    """The bundled sample (see wirewatch/sample/README.md): eight stories, the wire copy apart."""
+    from wirewatch.sample import manifest, sample_articles, sample_key
 
     arts = [a for a in sample_articles() if "valley-courier" not in (a.path or "")]  # ingest dedups it
     expected = manifest()
+    pages = [a for a in arts if a.path.startswith("warc:")]
+    assert len(arts) == 27 and len(pages) == 5  # 22 files + the WARC's 5 pages
+    assert all(a.url.startswith("https://") and a.published == expected[a.url]["published"] for a in pages)
     with open_store(":memory:") as store:
         stories.attach(store)
         for a, r in zip(arts, extractor.extract_many(arts), strict=True):
@@ -131,8 +134,10 @@ def test_sample_corpus_forms_its_five_stories(extractor) -> None:
         for a in arts:
             sid = stories.story_of(store, a.id)
             assert sid is not None
-            got.setdefault(sid, set()).add(expected[a.path.rsplit("/", 1)[-1]]["story"])
-    assert sorted(len(v) for v in got.values()) == [1, 1, 1, 1, 1] and len(got) == 5
+            got.setdefault(sid, set()).add(expected[sample_key(a)]["story"])
+    # each story holds exactly one expected story, and each expected story is one story
+    assert all(len(v) == 1 for v in got.values()) and len(got) == 8
+    assert {v.pop() for v in got.values()} == {m["story"] for m in expected.values()}
 
 
 def test_quiet_stories_leave_the_term_index() -> None:

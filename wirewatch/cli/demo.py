@@ -1,6 +1,6 @@
 """`wirewatch demo`: the main job on the bundled sample corpus, into the embedded store.
 
-Reads the sample articles (text, JSON and HTML) with their publication dates, ingests them
+Reads the sample articles (text, JSON, HTML and a WARC archive) with their publication dates, ingests them
 with de-duplication, clusters stories and fuses events as they are stored, then prints what
 an analyst would look at first: stories, fused events with their sources and conflicts, counts.
 """
@@ -21,15 +21,14 @@ def demo_cmd(
     from ..fusion import fuse_store
     from ..hooks import analysis_hooks
     from ..ingest import ingest_items
-    from ..read.sources import Sourced
-    from ..sample import sample_articles
+    from ..sample import sample_items
     from ..store import open_store
     from ..stories import list_stories
 
     console = Console(width=max(Console().width, 150))
     store = open_store(db)
     try:
-        items = (Sourced(a, f"sample:{a.path.rsplit('/', 1)[-1]}") for a in sample_articles())
+        items = sample_items()
         with analysis_hooks(store), console.status("analysing the sample corpus ..."):
             stats = ingest_items(items, store, workers=workers)
         console.print(f"[bold]{stats.stored}[/] articles stored, {stats.duplicates} duplicates linked, "
