@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from ingest import make_corpus, write_corpus  # noqa: E402  (bench/ingest.py: the same seeded corpus)
+from ingest_speed import make_corpus, write_corpus  # noqa: E402  (bench/ingest_speed.py: the same seeded corpus)
 
 from wirewatch.models import ArticleRecord  # noqa: E402
 

@@ -1,7 +1,7 @@
 """Ingest throughput: `wirewatch ingest` end to end vs bare spaCy and bare extraction, same corpus, same run.
 
-    python bench/ingest.py                     # 300 articles: bare nlp.pipe, extraction, ingest -w1, -w2
-    python bench/ingest.py -n 500 --memory 1000,10000   # also: peak memory of two corpus sizes
+    python bench/ingest_speed.py                     # 300 articles: bare nlp.pipe, extraction, ingest -w1, -w2
+    python bench/ingest_speed.py -n 500 --memory 1000,10000   # also: peak memory of two corpus sizes
 
 The corpus is generated reproducibly (seeded) by recombining the lines of the
 dev articles (../shared/eval/dev), or of the bundled sample when those are
