@@ -38,6 +38,8 @@ def test_byline_without_by_is_the_source():
     ("LUANDA, Angola — The deal", "LUANDA, Angola"),
     ("WASHINGTON (Reuters) - The", "WASHINGTON"),
     ("NEW YORK — The council", "NEW YORK"),
+    ("BRUSSELS, April 15 - NATO met", "BRUSSELS"),
+    ("WASHINGTON, Sept. 3 (Reuters) - The", "WASHINGTON"),
     ("The minister said: nothing", None),
     ("NATO members met on Monday.", None),
 ])

@@ -73,7 +73,13 @@ def find_dateline(body: str) -> tuple[str, int, int] | None:
     m = DATELINE.match(body)
     if not m:
         return None
-    head = m.group("place").split(",")[0].strip()
+    parts = m.group("place").split(",")
+    head = parts[0].strip()
+    if len(parts) > 1 and re.match(r"\s*(?:\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)",
+                                   parts[1]):
+        # "BRUSSELS, April 15 -": the part after the comma is the date, not a country or state
+        end = m.start("place") + len(parts[0].rstrip())
+        return head, m.start("place"), end
     # The first word must be in capitals ("BRUSSELS", "NEW YORK"), not a sentence start.
     if not head or head.upper() != head or len(head) < 2:
         return None
