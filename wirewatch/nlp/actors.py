@@ -200,6 +200,7 @@ def _relcl_role(doc: Doc, end: int) -> tuple[int, int] | None:
 
 
 def _main_country(a: Analysis) -> str | None:
+    """The country the story is about: most mentioned, the dateline's counting triple."""
     counts: Counter[str] = Counter()
     for e in a.entities:
         if e.type in {"GPE", "NORP"}:

@@ -13,6 +13,7 @@ that forces crossed" is negated). Speech is a quote, not an event.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING
@@ -181,6 +182,9 @@ class _Refs:
     def group(self, tok: Token) -> Entity | None:
         """An unnamed group that acts ("protesters marched", "gunmen stormed the village") becomes an
         actor of its own, coded from the story's country and the noun's sector."""
+        if tok.lower_ not in HUMAN_GROUPS:  # "thousands of protesters", "hundreds of villagers"
+            tok = next((g for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+                        for g in c.children if g.dep_ == "pobj" and g.lower_ in HUMAN_GROUPS), tok)
         low = tok.lower_
         if tok.pos_ != "NOUN" or low not in HUMAN_GROUPS:
             return None
@@ -188,8 +192,10 @@ class _Refs:
             ent = self._groups[low]
         else:
             found = kb.title_sector(low)
+            from .actors import _main_country
+
             ent = Entity(id=f"e{len(self.a.entities) + 1}", name=low, type="NORP",
-                         country=self.main_gpe.country if self.main_gpe else None,
+                         country=self.main_gpe.country if self.main_gpe else _main_country(self.a),
                          sector=found[0] if found else None)
             self.a.add_entity(ent)
             self.a.group_of[ent.id] = low
@@ -299,7 +305,10 @@ def _subject(tok: Token, dateline: tuple[int, int] | None = None) -> tuple[Token
     """The subject of a verb (sharing it up coordination/xcomp chains); True if passive."""
     cur = tok
     for _ in range(4):
-        for c in cur.children:
+        subjects = [c for c in cur.children if c.dep_ in SUBJ]
+        if dateline and len(subjects) > 1:  # "PARIS, April 17 - Thousands of protesters marched"
+            subjects = [c for c in subjects if not dateline[0] <= c.idx < dateline[1]] or subjects
+        for c in subjects:
             if c.dep_ in SUBJ:
                 if dateline and dateline[0] <= c.idx < dateline[1]:
                     # "LUANDA, Angola — The government ... agreed": the parser made the dateline the
@@ -499,7 +508,10 @@ def extract(a: Analysis) -> None:
     doc = a.doc
     refs = _Refs(a)
     dl = a.article.dateline_span
-    dateline = (dl.start, dl.end + 3) if dl is not None else None
+    dateline = None
+    if dl is not None:  # up to the separator: "PARIS, April 17 - ", "LUANDA, Angola — "
+        m = re.compile(r"[^:—–-]{0,25}?[:—–-]\s*").match(a.article.text, dl.end)
+        dateline = (dl.start, m.end() if m else dl.end + 3)
     seen: set[tuple] = set()
     events: list[Event] = []
     for tok in doc:
