@@ -62,3 +62,14 @@ def test_aid_money_and_pledges(analyse_text):
     ev = _events(rec)
     assert ("AID", ["India"], ["Nepal"], "planned") in ev
     assert any(t == "AID" and a == ["Japan"] for t, a, _, _ in ev)
+
+
+def test_unnamed_groups_act_after_a_dated_dateline(analyse_text):
+    rec = analyse_text("PARIS, April 17 - Thousands of protesters marched in Paris on Saturday, "
+                       "and police arrested 30 people.", published="2021-04-18")
+    ev = _events(rec)
+    assert ("PROTEST", ["protesters"], [], "occurred") in ev
+    assert ("COERCE", ["police"], [], "occurred") in ev
+    protesters = next(e for e in rec.entities if e.name == "protesters")
+    assert (protesters.country, protesters.sector) == ("FRA", "CVL")
+    assert not any(e.name.startswith("April") for e in rec.entities)
