@@ -484,14 +484,9 @@ def actors_page(store: Store, *, name: str | None = None, country: str | None = 
     """Actors (entities that can act: people, organisations, groups, states) grouped by name and country,
     in name order (a stable key: pages never repeat or skip as articles arrive)."""
     limit = _limit(limit)
-    w = [f"e.type IN ({', '.join('?' * len(ACTOR_TYPES))})"]
-    p: list[Any] = list(ACTOR_TYPES)
-    if name:
-        w.append("lower(e.name) LIKE ?")
-        p.append(f"%{name.lower()}%")
-    if country:
-        w.append("e.country = ?")
-        p.append(country.upper())
+    w, p = _name_country("e", name, country)
+    w.insert(0, f"e.type IN ({', '.join('?' * len(ACTOR_TYPES))})")
+    p[:0] = ACTOR_TYPES
     if sector:
         w.append("e.sector = ?")
         p.append(sector.upper())
@@ -508,6 +503,19 @@ def actors_page(store: Store, *, name: str | None = None, country: str | None = 
     items = [{"name": r[0], "country": r[1] or None, "type": r[2], "sector": r[3], "articles": int(r[4]),
               "events": int(r[5])} for r in (got[k] for k in keys if k in got)]
     return items, nxt
+
+
+def _name_country(alias: str, name: str | None, country: str | None) -> tuple[list[str], list[Any]]:
+    """WHERE conditions shared by the actor and place lists: a name substring and a country code."""
+    w: list[str] = []
+    p: list[Any] = []
+    if name:
+        w.append(f"lower({alias}.name) LIKE ?")
+        p.append(f"%{name.lower()}%")
+    if country:
+        w.append(f"{alias}.country = ?")
+        p.append(country.upper())
+    return w, p
 
 
 def _key_page(store: Store, table: str, alias: str, w: list[str], p: list[Any], limit: int,
@@ -590,14 +598,7 @@ def places_page(store: Store, *, name: str | None = None, country: str | None = 
                 cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """Resolved places grouped by name, country and coordinates, in name order, with article and event counts."""
     limit = _limit(limit)
-    w: list[str] = []
-    p: list[Any] = []
-    if name:
-        w.append("lower(pl.name) LIKE ?")
-        p.append(f"%{name.lower()}%")
-    if country:
-        w.append("pl.country = ?")
-        p.append(country.upper())
+    w, p = _name_country("pl", name, country)
     keys, nxt = _key_page(store, "places pl", "pl", w, p, limit, cursor)
     if not keys:
         return [], None
