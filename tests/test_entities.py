@@ -65,3 +65,16 @@ def test_igo_bodies_are_their_own_organisations(analyse_text):
     rec = analyse_text("The European Union’s election observation mission said it had found irregularities.")
     body = [e for e in rec.entities if "observation mission" in e.name]
     assert body and body[0].country == "EU" and body[0].type == "ORG"
+
+
+def test_party_names_are_organisations_not_people(analyse_text):
+    rec = analyse_text("Malawi's opposition United Democratic Alliance formally rejected the results on Tuesday.")
+    uda = next(e for e in rec.entities if e.name == "United Democratic Alliance")
+    assert uda.type == "ORG"
+
+
+def test_a_line_break_ends_a_sentence(analyse_text):
+    rec = analyse_text("Malawi opposition rejects by-election results, demands recount\n"
+                       "BLANTYRE, Malawi — The opposition formally rejected the results on Tuesday.")
+    assert not any(v.sentence.start == 0 and v.sentence.end > 70 for v in rec.events)
+    assert rec.article.text[:70].count("\n") == 1

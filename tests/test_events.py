@@ -73,3 +73,50 @@ def test_unnamed_groups_act_after_a_dated_dateline(analyse_text):
     protesters = next(e for e in rec.entities if e.name == "protesters")
     assert (protesters.country, protesters.sector) == ("FRA", "CVL")
     assert not any(e.name.startswith("April") for e in rec.entities)
+
+
+def test_passive_killing_takes_the_sides_of_the_fighting(analyse_text):
+    rec = analyse_text("Seven people were killed on Tuesday in fighting between Tajik and Kyrgyz border "
+                       "troops near the town of Isfara.")
+    assault = [e for e in _events(rec) if e[0] == "ASSAULT"]
+    assert len(assault) == 2  # violence goes both ways
+    country = {e.id: e.country for e in rec.entities}
+    sides = {(country[v.actors[0]], country[v.targets[0]]) for v in rec.events if v.type == "ASSAULT"}
+    assert sides == {("TJK", "KGZ"), ("KGZ", "TJK")}
+    assert {v.date for v in rec.events if v.type == "ASSAULT"} == {"2021-04-13"}
+
+
+def test_a_killing_with_no_one_named_is_not_an_event(analyse_text):
+    rec = analyse_text("Three border guards had been killed, the ministry said.")
+    assert not [e for e in _events(rec) if e[0] == "ASSAULT"]
+
+
+def test_began_doing_is_under_way_not_planned(analyse_text):
+    rec = analyse_text("Yemen's government and the Houthi movement began releasing about 240 prisoners "
+                       "on Wednesday.", published="2026-03-11")
+    rel = [v for v in rec.events if v.type == "RETREAT"]
+    assert rel and {v.status for v in rel} == {"occurred"}
+    assert len(rel) == 2  # both sides release: each is the actor of one event
+
+
+def test_dateline_is_not_an_actor(analyse_text):
+    rec = analyse_text("MAIDUGURI, Nigeria — Gunmen attacked a farming village in Borno state late on Tuesday, "
+                       "killing at least 12 people.", published="2026-03-11")
+    v = next(v for v in rec.events if v.type == "ASSAULT")
+    actor = next(e for e in rec.entities if e.id == v.actors[0])
+    assert actor.name.lower() == "gunmen" and actor.country == "NGA"
+    assert v.date == "2026-03-10"
+
+
+def test_relative_clause_keeps_its_own_time(analyse_text):
+    rec = analyse_text("Nigerian troops on Wednesday searched the bush for gunmen who killed 12 villagers "
+                       "in Kawuri.", published="2026-03-11")
+    killed = next(v for v in rec.events if v.trigger.text == "killed")
+    assert killed.date is None  # the search was on Wednesday, not the killing
+
+
+def test_relative_clause_on_a_place_describes_the_thing_there(analyse_text):
+    rec = analyse_text("An uneasy calm held on Wednesday after Tuesday's shootout near Batken, which killed "
+                       "at least five people.", published="2026-03-11")
+    names = {e.id: e.name for e in rec.entities}
+    assert not any(names.get(x) == "Batken" for v in rec.events for x in v.actors)

@@ -156,3 +156,23 @@ def test_fuse_store_saves_and_lists(records: dict[str, ArticleRecord]) -> None:
         saved = fusion.list_fused(store)
         assert len(saved) == 5 and {d["id"] for d in saved} == {f.id for f in out}
         assert next(d for d in saved if d["conflicts"])["claims"]["killed"][1]["value"] == 15
+
+
+def test_sides_of_one_country() -> None:
+    """Codes decide only where names cannot: a country stands for its state, an unnamed group for
+    its sector; two named people or bodies must share a known sector."""
+    match = fusion._codes_match
+    assert match(("COL", None, "GPE"), ("COL", "GOV", "PERSON"))  # Colombia ~ its peace commissioner
+    assert not match(("COL", None, "GPE"), ("COL", "REB", "ORG"))  # ... but not the rebels
+    assert match(("NGA", "REB", "NORP"), ("NGA", None, "NORP"))  # gunmen ~ attackers
+    assert not match(("NGA", "GOV", "PERSON"), ("NGA", "GOV", "PERSON"))  # Tinubu is not the governor
+    assert not match(("COL", "LEG", "PERSON"), ("COL", None, "ORG"))  # a senator is not an unknown body
+    assert match(("NGA", None, "PLACE"), ("NGA", "CVL", "NORP"))  # stormed Kawuri ~ killed villagers
+    assert not match(("KGZ", None, "GPE"), ("TJK", None, "GPE"))
+
+
+def test_unnamed_groups_are_matched_by_code_not_word() -> None:
+    gunmen = Entity("e1", "gunmen", "NORP", country="NGA", sector="REB")
+    attackers = Entity("e2", "Attackers", "NORP", country="NGA")
+    ansar = Entity("e3", "Ansaru", "ORG", country="NGA", sector="REB")
+    assert fusion._generic(gunmen) and fusion._generic(attackers) and not fusion._generic(ansar)

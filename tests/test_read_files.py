@@ -76,6 +76,7 @@ def test_html_article_via_trafilatura(tmp_path):
     assert "Geneva" in art.text and "Home | World" not in art.text
     assert art.title == "Talks resume"
     assert art.published == "2024-03-03"
+    assert art.text.startswith("The ministry said")  # the <h1> is the title, not the body's first line
 
 
 @pytest.mark.parametrize("data, problem", [

@@ -126,6 +126,14 @@ def _norm(s: str) -> str:
     return re.sub(r"[^\w]+", " ", s).strip()
 
 
+def _generic(e: Entity) -> bool:
+    """An unnamed group ("gunmen", "attackers", "police officers"): its word says nothing about
+    which group it is, so only its country and sector take part in matching."""
+    from .nlp.events import HUMAN_GROUPS
+
+    return e.type == "NORP" and (e.name.islower() or e.name.lower() in HUMAN_GROUPS)
+
+
 def _keys(e: Entity) -> set[str]:
     n = _norm(e.name)
     keys = {n}
@@ -136,10 +144,10 @@ def _keys(e: Entity) -> set[str]:
 
 @dataclass(slots=True)
 class _Side:
-    """The actors (or targets) of one report: name keys, and (country, sector) codes per entity."""
+    """The actors (or targets) of one report: name keys, and (country, sector, type) codes per entity."""
 
     keys: set[str]
-    codes: list[tuple[str, str | None]]
+    codes: list[tuple[str, str | None, str]]
 
     def compatible(self, other: _Side) -> bool:
         """A shared name, or a shared country with compatible sectors: Colombia's government ~
@@ -148,8 +156,32 @@ class _Side:
             return True
         if self.keys & other.keys:
             return True
-        return any(c1 == c2 and (s1 is None or s2 is None or s1 == s2)
-                   for c1, s1 in self.codes for c2, s2 in other.codes)
+        return any(_codes_match(x, y) for x in self.codes for y in other.codes)
+
+
+STATE_SECTORS = frozenset({"GOV", "MIL", "POL", "LEG", "JUD"})
+
+
+def _codes_match(x: tuple[str, str | None, str], y: tuple[str, str | None, str]) -> bool:
+    """Whether two differently named entities of one country can be the same side.
+
+    A country stands for its state ("Colombia" ~ its peace commissioner ~ its army), and an unnamed
+    group for whoever fits its sector; two named people, or two named bodies, are the same side only
+    in the same known sector - a senator is not the rebel group, President Tinubu is not the governor.
+    """
+    (c1, s1, t1), (c2, s2, t2) = x, y
+    if c1 != c2:
+        return False
+    if "PLACE" in (t1, t2):
+        return True
+    if "GPE" in (t1, t2):
+        other = s2 if t1 == "GPE" else s1
+        return t1 == t2 or other is None or other in STATE_SECTORS
+    if "NORP" in (t1, t2):
+        return s1 is None or s2 is None or s1 == s2
+    if t1 == "PERSON" and t2 == "PERSON":
+        return False  # different names (shared keys were checked first)
+    return s1 is not None and s1 == s2
 
 
 def dateline_entity(rec: ArticleRecord) -> str | None:
@@ -165,17 +197,20 @@ def dateline_entity(rec: ArticleRecord) -> str | None:
 def _side(rec: ArticleRecord, ids: Sequence[str]) -> _Side:
     ents = {e.id: e for e in rec.entities}
     keys: set[str] = set()
-    codes: list[tuple[str, str | None]] = []
+    codes: list[tuple[str, str | None, str]] = []
     skip = dateline_entity(rec)
+    local = {p.entity for p in rec.places if p.feature not in {"country", "continent"}}
     for i in ids:
         if i == skip:
             continue
         e = ents.get(i)
         if e is None:
             continue
-        keys |= _keys(e)
+        if not _generic(e):
+            keys |= _keys(e)
         if e.country:
-            codes.append((e.country, e.sector))
+            # a town as a side is its people ("stormed Kawuri" ~ "killed villagers"), not the state
+            codes.append((e.country, e.sector, "PLACE" if e.type == "GPE" and e.id in local else e.type))
     return _Side(keys, codes)
 
 
@@ -244,13 +279,21 @@ def _reports(records: Sequence[ArticleRecord]) -> list[_Report]:
     return out
 
 
+def _unnamed_recap(a: _Report, b: _Report) -> bool:
+    """"Gunmen attacked a village ... The attackers opened fire on villagers": an unnamed group
+    described twice in one article, with no date telling the mentions apart."""
+    return bool(a.actors.codes and b.actors.codes) and not (a.actors.keys or b.actors.keys) \
+        and not (a.day and b.day and a.day != b.day) and a.actors.compatible(b.actors)
+
+
 def same_event(a: _Report, b: _Report) -> bool:
     """Whether two reports can be of one real-world event (story membership is checked by the caller)."""
     if a.ev.type != b.ev.type or a.status_class != b.status_class:
         return False
     if a.day and b.day and abs((a.day - b.day).days) > DATE_DAYS:
         return False
-    if a.rec is b.rec and not (a.day and a.day == b.day) and not (a.actors.keys & b.actors.keys):
+    if a.rec is b.rec and not (a.day and a.day == b.day) and not (a.actors.keys & b.actors.keys) \
+            and not _unnamed_recap(a, b):
         # Within one article a second mention of the same type is as often background ("violence
         # has killed 40,000 since 2009") as a recap; a shared date or a shared named actor
         # ("Colombia's government ... signed", "Colombia's peace commissioner ... signed") makes it

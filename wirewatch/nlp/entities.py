@@ -118,7 +118,9 @@ ORG_NOUNS_BEFORE = {"company", "firm", "group", "channel", "broadcaster", "newsp
                     "movement", "coalition", "alliance", "organisation", "organization", "ngo", "charity"}
 ORG_WORDS = {"party", "council", "ministry", "army", "forces", "association", "union", "front", "movement",
              "bank", "agency", "committee", "authority", "group", "company", "corporation", "tv", "radio",
-             "university", "service", "department", "commission", "court", "tribunal", "assembly", "league"}
+             "university", "service", "department", "commission", "court", "tribunal", "assembly", "league",
+             "alliance", "coalition", "organisation", "organization", "congress", "federation", "foundation",
+             "institute"}
 
 
 def _relabel(text: str, label: str) -> tuple[str, bool]:
@@ -206,6 +208,8 @@ def _raw_mentions(a: Analysis) -> list[RawMention]:
             elif label == "ORG" and not fixed and e - s == 1 and s > 0 \
                     and doc[s - 1].lower_ in {"around", "near", "outside", "towards", "toward"}:
                 label = "GPE"  # "the fighting around Heglig": spatial prepositions take places
+            if label == "PERSON" and not fixed and e - s >= 2 and doc[e - 1].lower_ in ORG_WORDS:
+                label = "ORG"  # "United Democratic Alliance": no one's surname is Alliance
             if label == "PERSON" and e - s == 1 and (kb.title_sector(text) is not None or e < len(doc)
                                                       and doc[e].lower_ in GROUP_HEADS):
                 continue  # "Riot" in "Riot police" at a sentence start

@@ -39,8 +39,8 @@ TARGET_PREPS = {
 FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 EXPECT_AUX = {"could", "may", "might", "should", "can"}
 PLAN_GOVERNORS = {"offer", "plan", "schedule", "agree", "intend", "aim", "decide", "prepare", "vow", "pledge",
-                  "promise", "commit", "announce", "set", "propose", "due", "order", "begin", "start",
-                  "resume", "continue", "keep"}
+                  "promise", "commit", "announce", "set", "propose", "due", "order"}
+# "began releasing", "resumed shelling": under way, not planned; "will begin" is future by its auxiliary.
 EXPECT_GOVERNORS = {"expect", "likely", "predict", "anticipate", "hope", "want", "seek", "try", "fear"}
 HYPO_GOVERNORS = {"threaten", "demand", "urge", "call", "ask", "warn", "insist", "need", "require"}
 LIGHT_VERBS = {"impose", "hold", "launch", "carry", "conduct", "stage", "announce", "begin", "start", "make",
@@ -174,8 +174,9 @@ HUMAN_GROUPS = {"protesters", "demonstrators", "gunmen", "attackers", "jihadists
 class _Refs:
     """Resolves actor/target tokens to entities."""
 
-    def __init__(self, a: Analysis):
+    def __init__(self, a: Analysis, dateline: tuple[int, int] | None = None):
         self.a = a
+        self.dateline = dateline
         self.main_gpe = self._main_gpe()
         self._groups: dict[str, Entity] = {}
 
@@ -186,7 +187,7 @@ class _Refs:
             tok = next((g for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
                         for g in c.children if g.dep_ == "pobj" and g.lower_ in HUMAN_GROUPS), tok)
         low = tok.lower_
-        if tok.pos_ != "NOUN" or low not in HUMAN_GROUPS:
+        if tok.pos_ not in {"NOUN", "PROPN"} or low not in HUMAN_GROUPS:  # "Gunmen attacked": PROPN at the start
             return None
         if low in self._groups:
             ent = self._groups[low]
@@ -204,10 +205,15 @@ class _Refs:
         return ent
 
     def _main_gpe(self) -> Entity | None:
-        best, n = None, 0
+        """The country named most often, the dateline aside (it says where the reporter was:
+        "HAVANA, Cuba - Colombia's government ..."); ties go to the first named."""
+        lo, hi = self.dateline or (-1, -1)
+        best, key = None, (0, 0)
         for e in self.a.entities:
-            if e.type == "GPE" and e.country and kb.country(e.name) and len(e.mentions) > n:
-                best, n = e, len(e.mentions)
+            if e.type == "GPE" and e.country and kb.country(e.name):
+                starts = [m.start for m in e.mentions if not lo <= m.start < hi]
+                if starts and (len(starts), -min(starts)) > key:
+                    best, key = e, (len(starts), -min(starts))
         return best
 
     def _recent(self, before: int, pred) -> Entity | None:
@@ -247,6 +253,8 @@ class _Refs:
             return e
         # modifiers: "U.S. troops", "Turkey's mediator", "the M23 movement", "rebels of the M23"
         for c in tok.children:
+            if self.dateline and self.dateline[0] <= c.idx < self.dateline[1]:
+                continue  # "MAIDUGURI, Nigeria — Gunmen attacked": the dateline is where, not who
             if c.dep_ in {"compound", "poss", "amod", "nmod", "appos"} and c.i != tok.i:
                 e = a.entity_of(c)
                 if e is None and c.pos_ == "NOUN" and depth < 2:
@@ -317,17 +325,36 @@ def _subject(tok: Token, dateline: tuple[int, int] | None = None) -> tuple[Token
                                  and g.pos_ in {"NOUN", "PROPN", "PRON"}), None)
                     return real, False
                 if c.lower_ in {"which", "who", "that"} and cur.dep_ == "relcl":
-                    return cur.head, False  # "Lithuania, which imposed ..."
+                    # "Lithuania, which imposed ..."; "villagers who were abducted": passive
+                    return _antecedent(cur), c.dep_ == "nsubjpass"
                 return c, c.dep_ == "nsubjpass"
         if cur.dep_ in {"conj", "xcomp", "advcl"} and cur.head is not cur:
             if cur.dep_ == "advcl" and not any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children):
                 return None, False
             cur = cur.head
         elif cur.dep_ == "relcl" or cur.dep_ == "acl":
-            return cur.head, False
+            return _antecedent(cur), False
         else:
             break
     return None, False
+
+
+LOCATIVE = {"near", "in", "at", "outside", "around", "along"}
+
+
+def _antecedent(clause: Token) -> Token:
+    """What a relative clause describes. The parser hangs "the shootout near Batken, which killed
+    five" on the nearest noun; a place after a locative preposition is where the thing was, and
+    the thing itself is what acts."""
+    head = clause.head
+    if head.dep_ == "pobj" and head.head.lower_ in LOCATIVE and head.head.head.pos_ == "NOUN" \
+            and head.ent_type_ in {"GPE", "LOC", "FAC"}:
+        return head.head.head
+    return head
+
+
+# A killing reported in the passive names its sides, if at all, in the fighting it happened in.
+CASUALTY_VERBS = {"kill", "wound", "injure", "massacre"}
 
 
 def _agent(tok: Token) -> Token | None:
@@ -463,16 +490,32 @@ def _place_for(a: Analysis, trigger: Token) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _relative_scope(trigger: Token) -> set[int] | None:
+    """For a trigger inside a relative clause, the tokens whose times may date it: the clause and
+    its antecedent phrase. "Troops on Wednesday searched for gunmen who killed 12": the search
+    was on Wednesday, the killing earlier; "Tuesday's shootout, which killed five" is Tuesday's."""
+    cur = trigger
+    for _ in range(4):
+        if cur.dep_ == "relcl":
+            ante = _antecedent(cur)
+            return {t.i for t in cur.subtree} | {t.i for t in ante.subtree if t.i < cur.i}
+        if cur.dep_ not in {"conj", "xcomp"} or cur.head is cur:
+            return None
+        cur = cur.head
+    return None
+
+
 def _time_for(a: Analysis, trigger: Token) -> tuple[str | None, str | None, str | None]:
     """The time expression in the trigger's clause, else the sentence's; (time id, date, source)."""
     clause = _clause_tokens(trigger)
     sent = trigger.sent
+    allowed = _relative_scope(trigger)
     best = None
     for t in a.times:
         if t.type not in {"DATE", "TIME"} or not (sent.start_char <= t.start < sent.end_char):
             continue
         span = a.doc.char_span(t.start, t.end, alignment_mode="expand")
-        if span is None:
+        if span is None or (allowed is not None and not any(x.i in allowed for x in span)):
             continue
         inside = any(x.i in clause for x in span)
         score = (0 if inside else 1, abs(span.start - trigger.i))
@@ -506,12 +549,12 @@ def _in_direct_quote(a: Analysis, idx: int) -> bool:
 
 def extract(a: Analysis) -> None:
     doc = a.doc
-    refs = _Refs(a)
     dl = a.article.dateline_span
     dateline = None
     if dl is not None:  # up to the separator: "PARIS, April 17 - ", "LUANDA, Angola — "
         m = re.compile(r"[^:—–-]{0,25}?[:—–-]\s*").match(a.article.text, dl.end)
         dateline = (dl.start, m.end() if m else dl.end + 3)
+    refs = _Refs(a, dateline)
     seen: set[tuple] = set()
     events: list[Event] = []
     for tok in doc:
@@ -598,7 +641,7 @@ def extract(a: Analysis) -> None:
         reciprocal = False
         if len(actors) >= 2 and not targets and etype in {"AGREE", "CONSULT", "COOPERATE", "ASSAULT", "RETREAT"}:
             # "A and B agreed/fought/swapped prisoners": A acts on B; violence and swaps go both ways
-            reciprocal = etype == "ASSAULT" or (etype == "RETREAT" and tok.lemma_.lower() in {"exchange", "swap"})
+            reciprocal = etype == "ASSAULT" or (etype == "RETREAT" and tok.lemma_.lower() in {"exchange", "swap", "release", "free"})
             actors, targets = actors[:1], actors[1:2]
         actors = [e for e in actors if e.type in {"PERSON", "ORG", "GPE", "NORP"}]
         if not actors and tok.pos_ in {"VERB", "AUX"}:
@@ -613,6 +656,14 @@ def extract(a: Analysis) -> None:
             elif not targets and _object(tok) is not None:
                 t = refs.group(_object(tok))
                 targets = [t] if t is not None and t not in actors else []
+        if not actors and etype == "ASSAULT" and tok.pos_ == "VERB" and tok.lemma_.lower() in CASUALTY_VERBS:
+            # "Seven people were killed in fighting between Tajik and Kyrgyz troops": the fighting's
+            # sides act on each other
+            for p in _pobjs(tok, {"in", "during"}):
+                sides = [e for q in _pobjs(p, {"between"}) for e in refs.entities_of(q)]
+                if len(sides) >= 2 and classify(p) is not None and classify(p)[0] == "ASSAULT":  # type: ignore[index]
+                    actors, targets, reciprocal = sides[:1], sides[1:2], True
+                    break
         targets = [e for e in targets if e.type in {"PERSON", "ORG", "GPE", "NORP"} and e not in actors]
         if not actors:
             continue

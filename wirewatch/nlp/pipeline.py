@@ -31,17 +31,37 @@ log = logging.getLogger(__name__)
 DISABLE: tuple[str, ...] = ()
 
 
+PARAGRAPHS = "wirewatch_paragraphs"
+
+
+def paragraph_breaks(doc: Doc) -> Doc:
+    """A line break always ends a sentence. The parser otherwise runs a headline into the
+    dateline below it ("... demands recount\nBLANTYRE, Malawi -") and reads one clause."""
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if "\n" in prev.whitespace_ or (prev.is_space and "\n" in prev.text):
+            tok.is_sent_start = True
+    return doc
+
+
 @lru_cache(maxsize=4)
 def load_model(name: str) -> Language:
-    """Load a spaCy pipeline once per process."""
+    """Load a spaCy pipeline once per process, with `paragraph_breaks` before its parser."""
     import spacy
+    from spacy.language import Language
 
+    if not Language.has_factory(PARAGRAPHS):
+        Language.component(PARAGRAPHS, func=paragraph_breaks)
     try:
-        return spacy.load(name, disable=list(DISABLE))
+        nlp = spacy.load(name, disable=list(DISABLE))
     except OSError as e:
         raise ConfigError(
             f"spaCy model {name!r} is not installed: install it (see README) or set WIREWATCH_MODEL"
         ) from e
+    if PARAGRAPHS not in nlp.pipe_names:
+        anchor = {"before": "parser"} if "parser" in nlp.pipe_names else {}
+        nlp.add_pipe(PARAGRAPHS, **anchor)  # type: ignore[arg-type]
+    return nlp
 
 
 def analyse(doc: Doc, article: Article) -> ArticleRecord:

@@ -162,6 +162,10 @@ def parts_from_mapping(obj: dict[str, Any], source: str) -> dict[str, Any]:
     }
 
 
+def _same_words(a: str, b: str) -> bool:
+    return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())
+
+
 def parse_html(text: str, source: str, url: str | None = None) -> dict[str, Any]:
     """Main text and metadata of an HTML page, with trafilatura."""
     import trafilatura
@@ -171,9 +175,14 @@ def parse_html(text: str, source: str, url: str | None = None) -> dict[str, Any]
     )
     if doc is None or not (doc.text or "").strip():
         raise InputError(source, "no article text found in HTML")
+    body = normalise_text(doc.text).strip()
+    first, _, rest = body.partition("\n")
+    if doc.title and rest.strip() and _same_words(first, doc.title):
+        # trafilatura keeps the page's <h1>; the title is a field of its own, as in text files.
+        body = rest.strip()
     return {
         "title": doc.title,
-        "text": normalise_text(doc.text).strip(),
+        "text": body,
         "published": doc.date,
         "url": doc.url or url,
         "source": doc.sitename or doc.hostname,
