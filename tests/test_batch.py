@@ -219,3 +219,28 @@ def test_parse_cluster():
     for bad in ("local:0", "local:x", "10.0.0.5:8786"):
         with pytest.raises(ConfigError):
             parse_cluster(bad)
+
+
+def test_bulk_written_articles_fire_the_watches_ingest_would(tmp_path, analyse_text):
+    from wirewatch.batch import run_watches
+    from wirewatch.watch import Watcher, add_watch, list_alerts
+
+    recs = [analyse_text(t, published="2026-03-11") for t in (
+        "Gunmen attacked a village in Borno state on Tuesday, killing 12 people, Nigerian officials said.",
+        "Kenya and Uganda signed a trade deal in Nairobi on Monday.")]
+    with open_store(str(tmp_path / "ingest.db")) as a, open_store(str(tmp_path / "bulk.db")) as b:
+        for s in (a, b):
+            add_watch(s, {"type": "ASSAULT"}, name="attacks")
+            add_watch(s, {"text": "trade deal"}, name="trade")
+        watcher = Watcher(a).attach()  # what ingest's hooks do, one article at a time
+        for r in recs:
+            a.put(r, source_id=r.article.id[:8])
+        watcher.close()
+        assert put_many(b, [Pending(r, r.article.id[:8], None, None) for r in recs]) == {r.article.id for r in recs}
+        assert list_alerts(b) == []  # a bulk write bypasses on_stored ...
+        assert run_watches(b, after=0) == len(list_alerts(a)) == 2  # ... so the batch driver fires them after
+        assert run_watches(b, after=0) == 0  # an alert is recorded once
+
+        def alerts(s):
+            return sorted((x.watch_id, x.article_id) for x in list_alerts(s))
+        assert alerts(b) == alerts(a)

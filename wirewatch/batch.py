@@ -6,7 +6,8 @@
     worker:  ingest.extract_batch(Extractor) (model loaded once per worker process, and the driver's
              actor knowledge base installed, both by worker plugins)
              -> store.bulk.put_many straight into the store, or one part file under --out
-    driver:  duplicate links once their original is stored, errors, progress; then stories + fusion
+    driver:  duplicate links once their original is stored, errors, progress; then stories + fusion,
+             then watches over the new articles (in seq order, as ingest's hooks would have)
 
 Why reading and de-duplication stay on the driver: which copy of a story is the
 "first" (analysed) one depends on input order, so only a sequential pass gives
@@ -346,15 +347,17 @@ class LoadStats:
     stored: int = 0  # new in the target store (a re-load stores nothing)
     duplicates: int = 0
     errors: int = 0
+    alerts: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"files": self.files, "records": self.records, "stored": self.stored,
-                "duplicates": self.duplicates, "errors": self.errors, "seconds": round(self.seconds, 3)}
+                "duplicates": self.duplicates, "errors": self.errors, "alerts": self.alerts,
+                "seconds": round(self.seconds, 3)}
 
 
 def load(folder: str | Path, db: str | Store, *, chunk: int = 200, stories: bool = True,
-         progress: Callable[[LoadStats], None] | None = None) -> LoadStats:
+         watches: bool = True, progress: Callable[[LoadStats], None] | None = None) -> LoadStats:
     """Bulk-load a `wirewatch batch --out` folder into a store: records, then duplicate links and errors.
 
     Idempotent: records already stored and links already recorded are skipped, errors already logged
@@ -395,6 +398,8 @@ def load(folder: str | Path, db: str | Store, *, chunk: int = 200, stories: bool
                         stats.errors += 1
         if stories:
             run_stories(store, after=before)
+        if watches:
+            stats.alerts = run_watches(store, after=before)
     finally:
         if not isinstance(db, Store):
             store.close()
@@ -434,6 +439,25 @@ def run_stories(store: Store, *, after: int) -> int:
     return len(ids)
 
 
+def run_watches(store: Store, *, after: int) -> int:
+    """Check the articles stored after seq `after` against every watch, in seq order, and deliver
+    the alerts: bulk writes bypass `store.on_stored`, so this is where a batch fires the watches
+    that `wirewatch ingest` fires per article. Runs after `run_stories` because a watch may ask for
+    a story. Returns the number of new alerts."""
+    from .watch import Watcher, list_watches
+
+    if not list_watches(store):
+        return 0
+    watcher = Watcher(store)
+    n = 0
+    try:
+        for rec in store.iter_records(after=after):
+            n += len(watcher.on_stored(rec, store.get_meta(rec.article.id)))
+    finally:
+        watcher.close()
+    return n
+
+
 # -- the driver -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -456,6 +480,7 @@ class BatchStats:
     workers: int = 0
     dashboard: str | None = None
     stories: int = 0
+    alerts: int = 0
 
     @property
     def done(self) -> int:
@@ -470,7 +495,8 @@ class BatchStats:
         return {**self.ingest.to_dict(), "total": self.total, "partitions": self.partitions,
                 "failed_partitions": [{"index": f.index, "articles": f.articles, "reason": f.reason}
                                       for f in self.failed],
-                "workers": self.workers, "dashboard": self.dashboard, "stories": self.stories}
+                "workers": self.workers, "dashboard": self.dashboard, "stories": self.stories,
+                "alerts": self.alerts}
 
 
 class _DaskPool:
@@ -676,7 +702,8 @@ def connect(spec: str) -> Iterator[Client]:
 
 def run_batch(inputs: Sequence[str], *, client: Client, db: str | None = None, out: str | Path | None = None,
               fmt: Format = "jsonl", settings: Settings | None = None, partition_size: int = CHUNK,
-              retries: int = 2, dedup: bool = True, stories: bool = True, include: Sequence[str] = (),
+              retries: int = 2, dedup: bool = True, stories: bool = True, watches: bool = True,
+              include: Sequence[str] = (),
               exclude: Sequence[str] = (), near_threshold: float | None = None, kb: bool = True,
               progress: Callable[[BatchStats], None] | None = None) -> BatchStats:
     """Read, de-duplicate, extract on the cluster and store: the same result as `ingest` of the same inputs.
@@ -720,6 +747,8 @@ def run_batch(inputs: Sequence[str], *, client: Client, db: str | None = None, o
         result.partitions_done = result.partitions
         if stories and out is None:
             result.stories = run_stories(store, after=before)
+        if watches and out is None:
+            result.alerts = run_watches(store, after=before)
         if progress is not None:
             progress(result)
         return result
@@ -728,4 +757,5 @@ def run_batch(inputs: Sequence[str], *, client: Client, db: str | None = None, o
 
 
 __all__ = ["BatchError", "BatchStats", "LoadStats", "PartitionFailure", "connect", "estimate_total",
-           "dashboard_link", "iter_inputs", "load", "parse_cluster", "read_parquet", "run_batch", "run_partition"]
+           "dashboard_link", "iter_inputs", "load", "parse_cluster", "read_parquet", "run_batch", "run_partition",
+           "run_watches"]

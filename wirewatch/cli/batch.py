@@ -23,6 +23,7 @@ def batch_cmd(
     model: str | None = typer.Option(None, "--model", help="spaCy model name or path (installed on every worker)."),
     no_dedup: bool = typer.Option(False, "--no-dedup", help="Analyse near-duplicates too."),
     no_stories: bool = typer.Option(False, "--no-stories", help="Skip story clustering and fusion afterwards."),
+    no_watches: bool = typer.Option(False, "--no-watches", help="Do not check the new articles against the watches."),
     use_kb: bool = typer.Option(True, "--kb/--no-kb",
                                 help="Code untitled actors from what the store's articles said about them."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a live progress bar."),
@@ -40,7 +41,8 @@ def batch_cmd(
     settings = load_settings(model=model)
     console = Console(stderr=True)
     kw = dict(db=db, out=out, fmt=fmt, settings=settings, partition_size=partition_size, retries=retries,
-              dedup=not no_dedup, stories=not no_stories, include=include, exclude=exclude, kb=use_kb)
+              dedup=not no_dedup, stories=not no_stories, watches=not no_watches, include=include,
+              exclude=exclude, kb=use_kb)
     with connect(cluster) as client:
         if progress and console.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -74,7 +76,7 @@ def batch_cmd(
             f"{i.read:,} read: {i.stored:,} new articles, {i.duplicates:,} duplicates ({i.exact:,} exact, "
             f"{i.near:,} near), {i.unchanged:,} already stored, {i.errors:,} errors, "
             f"{len(stats.failed)} failed partitions, on {stats.workers} workers in {i.elapsed:.1f} s "
-            f"({i.rate:.1f} articles/s) -> {out or db}")
+            f"({i.rate:.1f} articles/s) -> {out or db}" + (f"; {stats.alerts:,} alerts" if stats.alerts else ""))
         if out:
             typer.echo(f"load it with: wirewatch load {out} --db URL", err=True)
     if stats.failed:
