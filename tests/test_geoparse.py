@@ -81,6 +81,51 @@ def test_state_named_like_city_means_city():
     assert c.feature == "admin1"
 
 
+def test_state_or_city_from_the_text():
+    """The city reading of a state-named city yields to what the text says about the name."""
+    # a governor is a state's
+    c = res("New York Governor Andrew Cuomo declared a state-wide emergency.", "New York")[0]
+    assert c.feature == "admin1"
+    # one sense per discourse: once called a state, the other mentions are the state too
+    text = "New York state declared an emergency. At least 75 people have died in New York since April."
+    i = text.rindex("New York")
+    assert resolve(text, [(0, 8), (i, i + 8)])[1].feature == "admin1"
+    # a list of states
+    text = "Cases were found in Arizona, California, New York, Ohio and Washington."
+    r = res(text, "Arizona", "California", "New York", "Ohio", "Washington")
+    assert [c.feature for c in r] == ["admin1"] * 5 and r[4].lon < -115
+    # a list of cities keeps the city
+    c = res("Flights from New York and Toronto were checked.", "New York", "Toronto")[0]
+    assert c.feature == "city"
+    # a borough qualified by the name is inside the city; a town far upstate is in the state
+    c = res("Students in Queens, New York fell ill.", "Queens", "New York")[1]
+    assert c.feature == "city"
+    c = res("A girl from Buffalo, New York died.", "Buffalo", "New York")[1]
+    assert c.feature == "admin1"
+
+
+def test_listed_provinces_stay_in_their_country():
+    text = ("Cases were reported in Arizona, California, Georgia, Illinois, Missouri, New Jersey, Ohio and Texas. "
+            "Illnesses in Canada occurred in British Columbia, Alberta, Manitoba, Ontario and New Brunswick.")
+    names = re.findall(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?", text.replace("Cases", "").replace("Illnesses", ""))
+    r = res(text, *names)
+    assert [(iso(c), c.feature) for c in r[-2:]] == [("CAN", "admin1"), ("CAN", "admin1")]
+    text = "Tallies: fourteen in Nova Scotia, twelve in Ontario, eight in Alberta, and one in Quebec."
+    assert res(text, "Nova Scotia", "Ontario", "Alberta", "Quebec")[3].feature == "admin1"
+
+
+def test_spelled_out_qualifier():
+    c = res("The ducks came from the Rice Lake area of Fulton County located in Illinois.", "Fulton County")[0]
+    assert iso(c) == "USA" and c.admin1 == "Illinois"
+
+
+def test_named_state_is_one_vote_for_its_towns():
+    # one mention of "NY" must not make a small upstate Rome outrank the Italian capital
+    text = ("Samples were sent to the NY Plum Island Animal Disease Center. The FAO in Rome said "
+            "that Italy would help.")
+    assert iso(res(text, "NY", "Rome", "Italy")[1]) == "ITA"
+
+
 def test_unknown_and_empty():
     assert resolve("Nothing here.", []) == []
     assert res("They met in Xqzzyville.", "Xqzzyville") == [None]

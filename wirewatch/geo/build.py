@@ -30,7 +30,9 @@ Sources (nothing is downloaded at run time):
     any other town of the country (the Voronoi cells of its towns, clipped to
     the country's shape). The bounding-box midpoint of its towns, used before,
     is pulled towards wherever towns reach furthest (Queensland's Torres
-    Strait islands, Ontario's southern strip);
+    Strait islands, Ontario's southern strip). Towns that GeoNames codes to
+    a division far from it, among towns of other divisions, are left out
+    (see `_drop_strays`);
   * a country's point is a consensus of two conventions: the Factbook-style
     point (countryinfo, close to GeoNames' own) and the area centroid of its
     main landmass (the convention of encyclopaedias and GIS centroid tables).
@@ -64,7 +66,7 @@ from typing import Any
 
 from .gazetteer import ascii_fold, normalise
 
-SCHEMA = 9  # bump when the tables, the data or `normalise` change
+SCHEMA = 10  # bump when the tables, the data or `normalise` change
 DATA = Path(__file__).resolve().parent.parent / "data"
 ADMIN1_TSV = DATA / "geo_admin1.tsv"
 ADMIN2_TSV = DATA / "geo_admin2.tsv"
@@ -503,6 +505,35 @@ def _ne_countries() -> dict[str, list[Any]]:
     return {k: sorted(v, key=lambda p: -p.area) for k, v in out.items()}
 
 
+# A town is a stray of its division (a GeoNames coding slip: five Tibetan hamlets coded as Hebei)
+# when none of its STRAY_K nearest towns shares its division and it lies over STRAY_MIN_KM from
+# the division's median town. Its Voronoi cell in the sparse land around it would otherwise
+# outweigh the division's real territory (Hebei's point landed in Gansu). Remote but genuine
+# towns (northern Ontario, the Aleutians) have towns of their own division among their neighbours.
+STRAY_K = 8
+STRAY_MIN_KM = 500.0
+
+
+def _drop_strays(ts: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    if len(ts) <= STRAY_K:
+        return ts
+    u = _unit(np.array([t[0] for t in ts]), np.array([t[1] for t in ts]))
+    codes = np.array([t[2] for t in ts])
+    _, nn = cKDTree(u).query(u, k=STRAY_K + 1)
+    alone = ~(codes[nn[:, 1:]] == codes[:, None]).any(axis=1)
+    keep = np.ones(len(ts), dtype=bool)
+    for code in set(codes[alone]):
+        idx = np.flatnonzero(codes == code)
+        m = np.median(u[idx], axis=0)
+        m /= np.linalg.norm(m) or 1.0
+        far = 6371.0 * np.arccos(np.clip(u @ m, -1.0, 1.0)) > STRAY_MIN_KM
+        keep[alone & far & (codes == code)] = False
+    return [t for t, k in zip(ts, keep, strict=True) if k]
+
+
 def make_points(out: Path = POINTS_TSV) -> None:
     """Write geo_points.tsv (see the module docstring for the two rules)."""
     import math
@@ -539,7 +570,7 @@ def make_points(out: Path = POINTS_TSV) -> None:
             continue
         step = min(0.25, max(0.02, math.sqrt(sum(p.area for p in polys) / 40_000)))
         lat, lon = _land_cells(polys, step)
-        ts = [t for t in ts if t[2] in codes]
+        ts = _drop_strays([t for t in ts if t[2] in codes])
         _, nearest = cKDTree(_unit(np.array([t[0] for t in ts]), np.array([t[1] for t in ts]))).query(
             _unit(lat, lon))
         owner = np.array([codes.index(t[2]) for t in ts])[nearest]

@@ -4,8 +4,9 @@ Each toponym's candidates (from the gazetteer) are scored in log10-population
 units: a prior (population, feature class, primary-name match) plus evidence
 from the document: an admin/country qualifier next to it ("Alexandria, Va."),
 a kind word ("Carabobo state", "Batken region"), the dateline, demonyms, the
-countries and first-level divisions the other toponyms resolve to, and the
-distance to the other resolved places. Resolution is iterated a few times so
+countries and first-level divisions the other toponyms resolve to, the
+distance to the other resolved places, and the other items of a list the
+toponym is in ("Ohio, New York and Texas": states with states). Resolution is iterated a few times so
 that confident toponyms (countries, qualified towns) pull the ambiguous ones
 into the same country and neighbourhood.
 
@@ -47,6 +48,16 @@ ADMIN1_MENTIONED = 1.5  # "Pandi, Bulacan ... Bulacan farm": the candidate's sta
 NEAR = 1.5            # x exp(-d / NEAR_KM) for the nearest other resolved local place
 NEAR_KM = 300.0
 ROUNDS = 3
+# "California, Texas, Kansas and New York", "Mexico, China, Japan and Brazil": items of one list are
+# peers of one kind (states with states, countries with countries, towns with towns). x share of
+# the toponym's resolved list neighbours whose class the candidate shares.
+PEER_FEATURE = 1.5
+# ... and listed states or towns are mostly of one country ("British Columbia, Alberta, Manitoba,
+# Ontario and New Brunswick" are Canadian even in a story that lists twenty US states elsewhere).
+PEER_COUNTRY = 1.0
+# "Brooklyn, New York", "Queens, New York": a town this close to the big city named like a state
+# lies inside that city, so it is no evidence for the state reading (Buffalo, 470 km off, is).
+METRO_KM = 50.0
 # A hamlet matched only through one of its alternate names, in a country the document never
 # mentions, is more likely a gazetteer gap ("Vake", a Tbilisi district, vs. German "Waake"): no answer.
 DOUBTFUL_POP = 5000
@@ -77,9 +88,23 @@ US_ABBREV = {
     "tex": "TX", "vt": "VT", "va": "VA", "wash": "WA", "wva": "WV", "wis": "WI", "wyo": "WY", "dc": "DC",
 }
 
-_QUAL = re.compile(r",\s*(?:the\s+)?([A-Z][\w.'’\-]*(?:\s+(?:of\s+)?[A-Z][\w.'’\-]*){0,3})")
+# "Alexandria, Va.", and the spelled-out forms "Fulton County located in Illinois", "Pandi in
+# Bulacan province": only a division or country that contains a candidate counts (see `_make`).
+_QUAL = re.compile(r"(?:,\s*(?:(?:located|situated)\s+in\s+)?|,?\s+(?:located\s+|situated\s+)?in\s+)"
+                   r"(?:the\s+)?(?:(?:state|province|region|county)\s+of\s+)?"
+                   r"([A-Z][\w.'’\-]*(?:\s+(?:of\s+)?[A-Z][\w.'’\-]*){0,3})")
 _KIND_AFTER = re.compile(r"\s+(" + "|".join(KIND_WORDS) + r")\b", re.I)
 _KIND_BEFORE = re.compile(r"\b(" + "|".join(KIND_WORDS) + r")\s+of\s+$", re.I)
+# Words that only a first-level division takes: "New York Governor", "New York's governor",
+# "governor of New York", "upstate New York". Not after "of" ("Bank of Georgia governor": a bank's).
+_ADMIN_AFTER = re.compile(r"(?:['’]s)?\s+(?:(?:lieutenant|lt\.?)\s+)?(?:governor|gov\.|legislature|"
+                          r"state\s+(?:legislature|senate|assembly|capitol|line))\b", re.I)
+_ADMIN_BEFORE = re.compile(r"\b(?:governor\s+of|upstate|downstate)\s+(?:the\s+state\s+of\s+)?$", re.I)
+_OF_BEFORE = re.compile(r"\bof\s+(?:the\s+)?$", re.I)
+# What separates the items of a list: "A, B and C", "A or B", "A/B", and the tallies of news
+# ("nine in Ontario, eight in Alberta, and one in Quebec": a count or two lowercase words + "in").
+_LIST_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s+|/)\s*"
+                       r"|,\s*(?:and\s+)?(?:[a-z0-9][\w-]*\s+){1,2}in\s+")
 
 
 @dataclass(slots=True)
@@ -91,6 +116,7 @@ class _Top:
     kind: str | None = None
     qual: list[Candidate] = field(default_factory=list)
     res: Candidate | None = None
+    peers: list[_Top] = field(default_factory=list)  # its neighbours in a list of places
 
 
 # Nationality words the country table lacks or spells differently (it has one demonym per country).
@@ -222,6 +248,10 @@ class Resolver:
                     if t.start == dl.start:
                         t.kind = dl.kind
         allt = tops + ([dl] if dl else [])
+        _link_peers(text, tops)
+        # one sense per discourse: a name the text once calls a state ("New York state") is the
+        # state in its other mentions too, unless they say otherwise
+        states = {t.key for t in allt if t.kind == "admin1"}
         dem: Counter[str] = Counter()
         dmap = demonyms()
         for m in re.finditer(r"\b[A-Z][a-z]+(?:s)?\b", text):
@@ -236,7 +266,7 @@ class Resolver:
                 if len(t.cands) < 2:
                     continue
                 best = max(t.cands, key=lambda c, t=t: self.prior(t, c) + self._context(t, c, allt, dl, dem))
-                best = _prefer_city(t, best, allt)
+                best = _prefer_city(t, best, allt, t.key in states)
                 changed |= best != t.res
                 t.res = best
             if not changed:
@@ -262,6 +292,9 @@ class Resolver:
                 kind = KIND_WORDS[m.group(1).lower()]
             elif (b := _KIND_BEFORE.search(text[max(0, s - 20):s])):
                 kind = KIND_WORDS[b.group(1).lower()]
+            elif (_ADMIN_AFTER.match(text, e) and not _OF_BEFORE.search(text[max(0, s - 8):s])) \
+                    or _ADMIN_BEFORE.search(text[max(0, s - 40):s]):
+                kind = "admin1"
         qual = _qualifier(text, e, self.gaz) if cands else []
         # "Illinois, Indiana and Ohio", "Iraq, Iran": a list of peers, not a town and its state
         if qual and (not any(_within(c, q) for c in cands for q in qual)
@@ -289,6 +322,11 @@ class Resolver:
             if r.feature in LOCAL and c.feature in LOCAL:
                 # a state is as near as can be to the towns inside it (its centre may be far from them)
                 inside = c.feature == "admin1" and r.country_iso3 == c.country_iso3 and r.admin1 == c.name
+                # a town inside a named state already gets ADMIN1_MENTIONED for it: the state's
+                # nearness is the same evidence, not a second vote ("NY" once made Rome, N.Y. beat Rome)
+                if r.feature == "admin1" and c.feature in ("city", "admin2") and r.country_iso3 == c.country_iso3 \
+                        and c.admin1 == r.name:
+                    continue
                 nearest = min(nearest, 0.0 if inside else km(c, r))
         for iso, n in dem.items():
             weights[iso] += DEMONYM_WEIGHT * min(n, 4)
@@ -298,22 +336,53 @@ class Resolver:
             s += ADMIN1_MENTIONED
         if nearest < math.inf:
             s += NEAR * math.exp(-nearest / NEAR_KM)
+        peers = [o.res for o in t.peers if o.res is not None and o.key != t.key]
+        if peers:
+            s += PEER_FEATURE * sum(_same_class(r.feature, c.feature) for r in peers) / len(peers)
+            local = [r for r in peers if r.feature in LOCAL and r.country_iso3]
+            if local and c.feature in LOCAL:
+                s += PEER_COUNTRY * sum(r.country_iso3 == c.country_iso3 for r in local) / len(local)
         return s
 
 
-def _prefer_city(t: _Top, best: Candidate, allt: list[_Top]) -> Candidate:
+def _same_class(a: str, b: str) -> bool:
+    """Feature classes that make peers in a list (a region is listed with states, a county with towns)."""
+    group = {"admin1": "admin1", "region": "admin1", "city": "city", "admin2": "city", "landmark": "city"}
+    return group.get(a, a) == group.get(b, b)
+
+
+def _link_peers(text: str, tops: list[_Top]) -> None:
+    """Neighbours in a list of places ("Ohio, Oregon and Washington"), in text order. A town followed
+    by its state ("Buffalo, New York": the town has that qualifier) is not a list."""
+    order = sorted((t for t in tops if t.cands), key=lambda t: t.start)
+    for a, b in zip(order, order[1:], strict=False):
+        gap = text[a.end:b.start]
+        if a.key == b.key or a.qual or len(gap) > 30 or not _LIST_GAP.fullmatch(gap):
+            continue
+        a.peers.append(b)
+        b.peers.append(a)
+
+
+def _prefer_city(t: _Top, best: Candidate, allt: list[_Top], called_state: bool = False) -> Candidate:
     """A state named like its main city ('New York', 'Kyiv') means the city, unless the text says
-    'state' or names other towns of that state (Buffalo and Albany make 'New York' the state)."""
-    if best.feature != "admin1" or t.kind == "admin1":
+    'state' (here or in another mention of the name), lists it with other states, or names other
+    towns of that state (Buffalo and Albany make 'New York' the state; Brooklyn, inside the city,
+    does not)."""
+    if best.feature != "admin1" or t.kind == "admin1" or called_state:
+        return best
+    peers = [o.res for o in t.peers if o.res is not None and o.key != t.key]
+    if peers and sum(_same_class(r.feature, "admin1") for r in peers) * 2 >= len(peers):
+        return best
+    city = next((c for c in t.cands if c.feature == "city" and c.country_iso3 == best.country_iso3
+                 and c.admin1 == best.name and c.population >= 100_000
+                 and normalise(c.name) in (t.key, normalise(best.name), t.key + " city")), None)
+    if city is None:
         return best
     if any(o.key != t.key and o.res is not None and o.res.feature in ("city", "admin2")
-           and o.res.country_iso3 == best.country_iso3 and o.res.admin1 == best.name for o in allt):
+           and o.res.country_iso3 == best.country_iso3 and o.res.admin1 == best.name
+           and km(o.res, city) > METRO_KM for o in allt):
         return best
-    for c in t.cands:
-        if c.feature == "city" and c.country_iso3 == best.country_iso3 and c.admin1 == best.name \
-                and c.population >= 100_000 and normalise(c.name) in (t.key, normalise(best.name), t.key + " city"):
-            return c
-    return best
+    return city
 
 
 _resolver: Resolver | None = None
