@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from wirewatch.api.app import create_app
-from wirewatch.models import PLOVER_TYPES, ArticleRecord
-from wirewatch.read.files import article_from_mapping
+from wirewatch.models import PLOVER_TYPES, Article, ArticleRecord, Entity, Mention, Place
+from wirewatch.read.files import article_from_mapping, text_id
 from wirewatch.settings import load_settings
 from wirewatch.store import open_store
 
@@ -66,6 +66,40 @@ def all_events(client: TestClient, query: str = "") -> list[dict]:
 
 
 # -- lists and filters ------------------------------------------------------------
+
+def _namesake(i: int, country: str) -> ArticleRecord:
+    """An article whose one actor and one place share their names with other articles' in other countries."""
+    text = f"Jane Doe spoke in Springfield, {country} (story {i})."
+    art = Article(text=text, title=f"story {i}", published="2021-04-15")
+    art.id = text_id(text)
+    return ArticleRecord(
+        article=art,
+        entities=[Entity(id="e1", name="Jane Doe", type="PERSON", country=country, sector="GOV",
+                         mentions=[Mention(0, 8, "Jane Doe")])],
+        places=[Place(id="p1", name="Springfield", country=country, lat=10.0 + i, lon=20.0,
+                      mentions=[Mention(18, 29, "Springfield")])])
+
+
+def test_lists_keep_one_name_in_several_countries_apart(store_url):
+    st = open_store(store_url)
+    for i, country in enumerate(("USA", "GBR", "AUS")):
+        st.put(_namesake(i, country))
+    try:
+        with make_client(st) as c:
+            for path, name in (("/api/actors", "Jane Doe"), ("/api/places", "Springfield")):
+                want = [(name, "AUS"), (name, "GBR"), (name, "USA")]
+                r = c.get(path)
+                assert r.status_code == 200, r.text
+                assert [(x["name"], x["country"]) for x in r.json()["items"]] == want
+                walked, url = [], f"{path}?limit=2"
+                while url:
+                    body = c.get(url).json()
+                    walked += [(x["name"], x["country"]) for x in body["items"]]
+                    url = body["next"]
+                assert walked == want
+    finally:
+        st.close()
+
 
 def test_events_list_structure(client, records):
     events = all_events(client)

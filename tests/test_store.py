@@ -254,6 +254,42 @@ def test_search_articles_full_text_and_filters(store, corpus):
     assert hit.snippet.startswith("BRUSSELS — Taliban")
 
 
+def test_read_and_text_match(store, corpus):
+    """The public read path the API builds its queries on: `read` and the full-text condition."""
+    a1, a2, a3, a4 = (r.article.id for r in corpus)
+    assert store.read("SELECT count(*) FROM articles") == [(4,)]
+
+    def match(text: str) -> list[str]:
+        cond, param = store.text_match(text)
+        return [r[0] for r in store.read(f"SELECT a.id FROM articles a WHERE {cond} ORDER BY a.seq", [param])]
+
+    assert match("kabul") == [a2]
+    assert match("ministers Kabul") == [a2]  # all words must match
+    assert match('"kabul" -(*') == [a2]  # FTS syntax in user input is inert
+    assert match("zebra") == []
+    assert match("troops") == [a1, a2, a3, a4]
+
+
+def test_reads_do_not_wait_for_a_writer(store_url):
+    """`read` takes no write lock, so the API answers while ingest holds a transaction open."""
+    writer, reader = open_store(store_url), open_store(store_url)
+    rec = make_record(1)
+    writer.put(rec)
+    got: list = []
+    try:
+        with writer.transaction() as run:
+            run("UPDATE articles SET title = ? WHERE id = ?", ("changed", rec.article.id))
+            t = threading.Thread(target=lambda: got.append(reader.read("SELECT title FROM articles")))
+            t.start()
+            t.join(timeout=10)
+            assert not t.is_alive(), "read waited for the writer's transaction"
+        assert got == [[(rec.article.title,)]]  # it saw the last commit, not the open transaction
+        assert reader.read("SELECT title FROM articles") == [("changed",)]
+    finally:
+        writer.close()
+        reader.close()
+
+
 def test_search_articles_pages(store, corpus):
     seen, cursor = [], None
     while True:

@@ -4,7 +4,10 @@ The Store interface covers articles and events with the common filters; the
 analyst surfaces also need sector and radius filters, full-text search on
 events, facets, timelines, map points and actor aggregates. Those live here as
 plain SQL over the store's normalised tables (`?` placeholders, portable
-between SQLite and PostgreSQL), so the store itself stays small.
+between SQLite and PostgreSQL), so the store itself stays small. They go
+through the store's public `read` and `text_match`, and take the filter
+conditions `Filters` covers from the store's own builders (`store.sql`), so a
+filter means the same in the library and in the API.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ import base64
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..errors import WirewatchError
 from ..models import PLOVER_TYPES, SECTORS, STATUSES, ArticleRecord
-from ..store.base import Store
+from ..store.base import Filters, Store
+from ..store.sql import Where, article_conditions, event_conditions
 
 Row = tuple[Any, ...]
 
@@ -38,18 +42,8 @@ class QueryError(WirewatchError):
 
 
 def read(store: Store, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-    """Run a read-only statement.
-
-    `Store.execute` wraps every statement in a write transaction (SQLite: BEGIN
-    IMMEDIATE), which would make every API read wait for ingest; the SQL
-    stores' own `_run` under their lock is a plain autocommit read.
-    """
-    run = getattr(store, "_run", None)
-    lock = getattr(store, "_lock", None)
-    if run is None or lock is None:
-        return store.execute(sql, params)
-    with lock:
-        return run(sql, params)
+    """Run a read-only statement (`Store.read`: it never waits for ingest's write transaction)."""
+    return store.read(sql, params)
 
 
 def _iso_day(field: str, value: str | None) -> str | None:
@@ -61,6 +55,14 @@ def _iso_day(field: str, value: str | None) -> str | None:
     if not ok:
         raise QueryError(field, f"expected an ISO date like 2021-04-15, got {value!r}")
     return v[:10]
+
+
+# The coded filters: the field, how its case is folded, the codes it takes and the error's wording.
+_CODES: tuple[tuple[str, Callable[[str], str], Sequence[str], str], ...] = (
+    ("type", str.upper, PLOVER_TYPES, "is not a PLOVER type ({})"),
+    ("status", str.lower, STATUSES, "is not one of {}"),
+    ("sector", str.upper, SECTORS, "is not one of {}"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,18 +96,11 @@ class Query:
         unknown = set(v) - {f.name for f in fields(cls)}
         if unknown:
             raise QueryError(sorted(unknown)[0], "unknown filter")
-        if "type" in v:
-            v["type"] = str(v["type"]).upper()
-            if v["type"] not in PLOVER_TYPES:
-                raise QueryError("type", f"{raw['type']!r} is not a PLOVER type ({', '.join(PLOVER_TYPES)})")
-        if "status" in v:
-            v["status"] = str(v["status"]).lower()
-            if v["status"] not in STATUSES:
-                raise QueryError("status", f"{raw['status']!r} is not one of {', '.join(STATUSES)}")
-        if "sector" in v:
-            v["sector"] = str(v["sector"]).upper()
-            if v["sector"] not in SECTORS:
-                raise QueryError("sector", f"{raw['sector']!r} is not one of {', '.join(SECTORS)}")
+        for key, case, allowed, problem in _CODES:
+            if key in v:
+                v[key] = case(str(v[key]))
+                if v[key] not in allowed:
+                    raise QueryError(key, f"{raw[key]!r} {problem.format(', '.join(allowed))}")
         if "country" in v:
             v["country"] = str(v["country"]).upper()
         for k in ("since", "until"):
@@ -166,11 +161,19 @@ def _limit(limit: int) -> int:
     return limit
 
 
+def _after(w: Where, after: Sequence[Any] | None, ord_col: str) -> None:
+    """Keyset paging over (article seq descending, `ord_col` ascending): only rows past the key `after`."""
+    if after:
+        w.add(f"(a.seq < ? OR (a.seq = ? AND {ord_col} > ?))", after[0], after[0], after[1])
+
+
+def _next_cursor(rows: list[Row], limit: int, *key: int) -> str | None:
+    """The cursor of the next page, from the `key` columns of its last row; None on the last page
+    (pages fetch `limit + 1` rows, so an extra row is how we know there is more)."""
+    return encode_cursor(*(int(rows[limit - 1][c]) for c in key)) if len(rows) > limit else None
+
+
 # -- WHERE clauses ------------------------------------------------------------
-
-_ARG = ("EXISTS (SELECT 1 FROM event_args x JOIN entities e ON e.article_id = x.article_id "
-        "AND e.id = x.entity_id WHERE x.article_id = v.article_id AND x.event_id = v.id AND ")
-
 
 def _near(q: Query, alias: str) -> tuple[str, list[Any]]:
     """A radius test with only arithmetic (both back ends): equirectangular distance, exact enough
@@ -184,114 +187,36 @@ def _near(q: Query, alias: str) -> tuple[str, list[Any]]:
     return sql, [lat0, lat0, lon0, k, lon0, k, r]
 
 
-def _fts(store: Store, text: str) -> tuple[str, Any]:
-    match = getattr(store, "_fts_match", None)
-    param = getattr(store, "_fts_param", None)
-    if match is None or param is None:
-        return "(lower(a.text) LIKE ? )", f"%{text.lower()}%"
-    return match(), param(text)
+def _filters(q: Query) -> Filters:
+    """The part of a Query the store's own `Filters` covers."""
+    return Filters(**{f.name: getattr(q, f.name) for f in fields(Filters)})
+
+
+def _extras(store: Store, q: Query) -> dict[str, Any]:
+    """The filters of a Query beyond `Filters`, as the store's condition builders take them."""
+    return {"text": store.text_match(q.q) if q.q else None, "sector": q.sector, "actor_exact": q.actor_exact,
+            "near": _near(q, "p") if q.near else None}
+
+
+def _event_where(store: Store, q: Query) -> Where:
+    # SQLite: pin the plan so each article's events are probed by primary key (see `event_conditions`).
+    return event_conditions(_filters(q), pin_plan=store.dialect == "sqlite", **_extras(store, q))
+
+
+def _article_where(store: Store, q: Query) -> Where:
+    return article_conditions(_filters(q), **_extras(store, q))
 
 
 def event_where(store: Store, q: Query) -> tuple[list[str], list[Any]]:
     """WHERE conditions over `events v JOIN articles a`."""
-    w: list[str] = []
-    p: list[Any] = []
-    if q.q:
-        sql, param = _fts(store, q.q)
-        w.append(sql)
-        p.append(param)
-    # SQLite: unary + keeps the planner off the (type, status) index, which would make it scan every
-    # event of the type for each article instead of probing each article's events by primary key.
-    plus = "+" if store.dialect == "sqlite" else ""
-    if q.type:
-        w.append(f"{plus}v.type = ?")
-        p.append(q.type)
-    if q.status:
-        w.append(f"{plus}v.status = ?")
-        p.append(q.status)
-    if q.since:
-        w.append("substr(coalesce(v.date, a.published), 1, 10) >= ?")
-        p.append(q.since)
-    if q.until:
-        w.append("substr(coalesce(v.date, a.published), 1, 10) <= ?")
-        p.append(q.until)
-    if q.source:
-        w.append("lower(a.source) = lower(?)")
-        p.append(q.source)
-    if q.actor:
-        w.append(_ARG + "lower(e.name) LIKE ?)")
-        p.append(f"%{q.actor.lower()}%")
-    if q.actor_exact:
-        w.append(_ARG + "lower(e.name) = ?)")
-        p.append(q.actor_exact.lower())
-    if q.sector:
-        w.append(_ARG + "e.sector = ?)")
-        p.append(q.sector)
-    if q.country:
-        w.append(f"({_ARG}e.country = ?) OR EXISTS (SELECT 1 FROM places p WHERE "
-                 "p.article_id = v.article_id AND p.id = v.place AND p.country = ?))")
-        p += [q.country, q.country]
-    if q.place:
-        w.append("EXISTS (SELECT 1 FROM places p WHERE p.article_id = v.article_id AND p.id = v.place "
-                 "AND lower(p.name) LIKE ?)")
-        p.append(f"%{q.place.lower()}%")
-    if q.near:
-        sql, params = _near(q, "p")
-        w.append("EXISTS (SELECT 1 FROM places p WHERE p.article_id = v.article_id AND p.id = v.place "
-                 f"AND {sql})")
-        p += params
-    return w, p
+    w = _event_where(store, q)
+    return w.conds, w.params
 
 
 def article_where(store: Store, q: Query) -> tuple[list[str], list[Any]]:
     """WHERE conditions over `articles a`: an article matches if it has a matching entity/place/event."""
-    w: list[str] = []
-    p: list[Any] = []
-    if q.q:
-        sql, param = _fts(store, q.q)
-        w.append(sql)
-        p.append(param)
-    if q.source:
-        w.append("lower(a.source) = lower(?)")
-        p.append(q.source)
-    if q.since:
-        w.append("substr(a.published, 1, 10) >= ?")
-        p.append(q.since)
-    if q.until:
-        w.append("substr(a.published, 1, 10) <= ?")
-        p.append(q.until)
-    if q.actor or q.actor_exact:
-        w.append("EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id AND lower(e.name) "
-                 + ("LIKE ?)" if q.actor else "= ?)"))
-        p.append(f"%{q.actor.lower()}%" if q.actor else (q.actor_exact or "").lower())
-    if q.sector:
-        w.append("EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id AND e.sector = ?)")
-        p.append(q.sector)
-    if q.country:
-        w.append("(EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id AND e.country = ?) OR "
-                 "EXISTS (SELECT 1 FROM places p WHERE p.article_id = a.id AND p.country = ?))")
-        p += [q.country, q.country]
-    if q.place:
-        w.append("EXISTS (SELECT 1 FROM places p WHERE p.article_id = a.id AND lower(p.name) LIKE ?)")
-        p.append(f"%{q.place.lower()}%")
-    if q.near:
-        sql, params = _near(q, "p")
-        w.append(f"EXISTS (SELECT 1 FROM places p WHERE p.article_id = a.id AND {sql})")
-        p += params
-    if q.type or q.status:
-        sub = "SELECT 1 FROM events v WHERE v.article_id = a.id"
-        if q.type:
-            sub += " AND v.type = ?"
-            p.append(q.type)
-        if q.status:
-            sub += " AND v.status = ?"
-            p.append(q.status)
-        w.append(f"EXISTS ({sub})")
-    return w, p
-
-
-def _where(w: list[str]) -> str:
-    return (" WHERE " + " AND ".join(w)) if w else ""
+    w = _article_where(store, q)
+    return w.conds, w.params
 
 
 # -- events -------------------------------------------------------------------
@@ -304,14 +229,13 @@ _EVENT_COLS = ("SELECT v.article_id, v.id, a.seq, v.ord, v.type, v.mode, v.statu
 # probing each one's events by primary key returns a page after reading about a page of rows, where the
 # planner's own choice (scan all events, sort) costs a full sort per request. PostgreSQL plans freely.
 _JOIN = "v.article_id = a.id"
+_SEQ_ORD = (2, 3)  # the key columns of an event row: article seq, event ordinal
 
 
-def _event_rows(store: Store, q: Query, limit: int, after: list[Any] | None) -> list[Row]:
-    w, p = event_where(store, q)
-    if after:
-        w.append("(a.seq < ? OR (a.seq = ? AND v.ord > ?))")
-        p += [after[0], after[0], after[1]]
-    return read(store, _EVENT_COLS + _where([_JOIN, *w]) + " ORDER BY a.seq DESC, v.ord LIMIT ?", [*p, limit])
+def _event_rows(store: Store, q: Query, limit: int, after: Sequence[Any] | None) -> list[Row]:
+    w = _event_where(store, q)
+    _after(w, after, "v.ord")
+    return read(store, _EVENT_COLS + w.clause(_JOIN) + " ORDER BY a.seq DESC, v.ord LIMIT ?", [*w.params, limit])
 
 
 def _event_dicts(store: Store, rows: list[Row]) -> list[dict[str, Any]]:
@@ -338,7 +262,7 @@ def _event_dicts(store: Store, rows: list[Row]) -> list[dict[str, Any]]:
                        f"WHERE article_id IN ({marks}) ORDER BY article_id, event_id, role, ord", aids):
             args[aid, vid, role].append(eid)
     out = []
-    for (aid, vid, seq, ord_, typ, mode, status, date, conf, place, time, ts, te, tt, ss, se, sent,
+    for (aid, vid, _seq, _ord, typ, mode, status, date, conf, place, time, ts, te, tt, ss, se, sent,
          title, source, published, url) in rows:
         def who(role: str, aid: str = aid, vid: str = vid) -> list[dict[str, Any]]:
             return [ents.get((aid, e), {"id": e, "name": e, "type": None, "country": None, "sector": None})
@@ -352,9 +276,23 @@ def _event_dicts(store: Store, rows: list[Row]) -> list[dict[str, Any]]:
             "trigger": {"start": int(ts), "end": int(te), "text": tt},
             "sentence": {"start": int(ss), "end": int(se), "text": sent or ""},
             "article": {"id": aid, "title": title, "source": source, "published": published, "url": url},
-            "_key": [int(seq), int(ord_)],
         })
     return out
+
+
+def _event_batches(store: Store, q: Query, size: int, total: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Every matching event (at most `total`) in page order, `size` at a time, each batch read after the last."""
+    after: list[int] | None = None
+    left = total
+    while left is None or left > 0:
+        n = size if left is None else min(size, left)
+        rows = _event_rows(store, q, n, after)
+        if rows:
+            yield _event_dicts(store, rows)
+        if len(rows) < n:
+            return
+        after = [int(rows[-1][c]) for c in _SEQ_ORD]
+        left = None if left is None else left - n
 
 
 def events_page(store: Store, q: Query, *, limit: int = 50, cursor: str | None = None
@@ -362,33 +300,19 @@ def events_page(store: Store, q: Query, *, limit: int = 50, cursor: str | None =
     """One page of events, newest article first then in article order; cursors stay valid as articles arrive."""
     limit = _limit(limit)
     rows = _event_rows(store, q, limit + 1, decode_cursor(cursor, 2))
-    items = _event_dicts(store, rows[:limit])
-    nxt = encode_cursor(*items[-1]["_key"]) if len(rows) > limit and items else None
-    for it in items:
-        del it["_key"]
-    return items, nxt
+    return _event_dicts(store, rows[:limit]), _next_cursor(rows, limit, *_SEQ_ORD)
 
 
 def iter_events(store: Store, q: Query, *, batch: int = 500) -> Iterator[dict[str, Any]]:
     """Every matching event, streamed a page at a time (exports)."""
-    after = None
-    while True:
-        rows = _event_rows(store, q, batch, after)
-        if not rows:
-            return
-        items = _event_dicts(store, rows)
-        after = items[-1]["_key"]
-        for it in items:
-            del it["_key"]
-            yield it
-        if len(rows) < batch:
-            return
+    for items in _event_batches(store, q, batch):
+        yield from items
 
 
 def count_events(store: Store, q: Query) -> int:
-    w, p = event_where(store, q)
-    return int(read(store, "SELECT count(*) FROM events v JOIN articles a ON a.id = v.article_id" + _where(w),
-                    p)[0][0])
+    w = _event_where(store, q)
+    return int(read(store, "SELECT count(*) FROM events v JOIN articles a ON a.id = v.article_id" + w.clause(),
+                    w.params)[0][0])
 
 
 # Aggregates (facets, timeline, map) count the most recent SAMPLE matching events, so the dashboard
@@ -399,10 +323,10 @@ SAMPLE = 10_000
 
 def _matching(store: Store, q: Query, cap: int) -> tuple[str, list[Any]]:
     """A `WITH m AS (...)` prefix: the newest `cap` events matching `q`, one row per event."""
-    w, p = event_where(store, q)
+    w = _event_where(store, q)
     return ("WITH m AS MATERIALIZED (SELECT v.article_id AS aid, v.id AS vid, v.type AS type, v.status AS status, "
             "a.source AS source, v.place AS place, substr(coalesce(v.date, a.published), 1, 10) AS day "
-            f"FROM articles a CROSS JOIN events v{_where([_JOIN, *w])} ORDER BY a.seq DESC LIMIT ?) "), [*p, cap]
+            f"FROM articles a CROSS JOIN events v{w.clause(_JOIN)} ORDER BY a.seq DESC LIMIT ?) "), [*w.params, cap]
 
 
 def facets(store: Store, q: Query, *, top: int = 12, cap: int = SAMPLE) -> dict[str, Any]:
@@ -459,23 +383,72 @@ def map_points(store: Store, q: Query, *, top: int = 1000, cap: int = SAMPLE) ->
 def articles_page(store: Store, q: Query, *, limit: int = 50, cursor: str | None = None
                   ) -> tuple[list[dict[str, Any]], str | None]:
     limit = _limit(limit)
-    w, p = article_where(store, q)
+    w = _article_where(store, q)
     after = decode_cursor(cursor, 1)
     if after:
-        w.append("a.seq < ?")
-        p.append(after[0])
+        w.add("a.seq < ?", after[0])
     rows = read(store, "SELECT a.id, a.seq, a.title, a.source, a.url, a.published, a.ingested_at, "
                        "substr(a.text, 1, 240), (SELECT count(*) FROM events v WHERE v.article_id = a.id) "
-                       f"FROM articles a{_where(w)} ORDER BY a.seq DESC LIMIT ?", [*p, limit + 1])
+                       f"FROM articles a{w.clause()} ORDER BY a.seq DESC LIMIT ?", [*w.params, limit + 1])
     items = [{"id": r[0], "title": r[2], "source": r[3], "url": r[4], "published": r[5], "ingested_at": r[6],
               "snippet": r[7], "n_events": int(r[8])} for r in rows[:limit]]
-    nxt = encode_cursor(int(rows[limit - 1][1])) if len(rows) > limit else None
-    return items, nxt
+    return items, _next_cursor(rows, limit, 1)
 
 
 # -- actors, places, quotes ---------------------------------------------------
 
 ACTOR_TYPES = ("PERSON", "ORG", "NORP", "GPE")
+
+
+def _name_country(alias: str, name: str | None, country: str | None) -> Where:
+    """The conditions shared by the actor and place lists: a name substring and a country code."""
+    w = Where()
+    if name:
+        w.add(f"lower({alias}.name) LIKE ?", f"%{name.lower()}%")
+    if country:
+        w.add(f"{alias}.country = ?", country.upper())
+    return w
+
+
+def _name_key(alias: str) -> str:
+    """The key the actor and place lists group and page by: the name, then the country ('' for none)."""
+    return f"{alias}.name, coalesce({alias}.country, '')"
+
+
+def _key_page(store: Store, table: str, w: Where, limit: int, cursor: str | None
+              ) -> tuple[list[tuple[str, str]], str | None]:
+    """One page of distinct (name, country) keys of `table` ("entities e": a table and its alias) in key order.
+
+    Done apart from the counts so a page reads about `limit` index entries (the
+    `*_name_country` indexes of migration 201) instead of aggregating every row.
+    """
+    alias = table.split()[-1]
+    w = Where(w.conds, w.params)
+    after = decode_cursor(cursor, 2)
+    if after:
+        w.add(f"({alias}.name > ? OR ({alias}.name = ? AND coalesce({alias}.country, '') > ?))",
+              after[0], after[0], after[1])
+    rows = read(store, f"SELECT DISTINCT {_name_key(alias)} FROM {table}{w.clause()} "
+                       f"ORDER BY {_name_key(alias)} LIMIT ?", [*w.params, limit + 1])
+    keys = [(r[0], r[1]) for r in rows[:limit]]
+    return keys, encode_cursor(*keys[-1]) if len(rows) > limit and keys else None
+
+
+def _grouped_page(store: Store, table: str, w: Where, limit: int, cursor: str | None, *, counts: str,
+                  join: str) -> tuple[list[Row], str | None]:
+    """One page of `table` grouped by (name, country) in key order: rows of name, country and then the
+    `counts` columns, aggregated over `table` with `join`."""
+    keys, nxt = _key_page(store, table, w, limit, cursor)
+    if not keys:
+        return [], None
+    alias = table.split()[-1]
+    names = sorted({k[0] for k in keys})  # a name may stand in several keys (one per country)
+    named = Where(w.conds, w.params)
+    named.add(f"{alias}.name IN ({', '.join('?' * len(names))})", *names)
+    key = _name_key(alias)
+    rows = read(store, f"SELECT {key}, {counts} FROM {table} {join}{named.clause()} GROUP BY {key}", named.params)
+    got = {(r[0], r[1]): r for r in rows}
+    return [got[k] for k in keys if k in got], nxt
 
 
 def actors_page(store: Store, *, name: str | None = None, country: str | None = None,
@@ -484,58 +457,16 @@ def actors_page(store: Store, *, name: str | None = None, country: str | None = 
     """Actors (entities that can act: people, organisations, groups, states) grouped by name and country,
     in name order (a stable key: pages never repeat or skip as articles arrive)."""
     limit = _limit(limit)
-    w, p = _name_country("e", name, country)
-    w.insert(0, f"e.type IN ({', '.join('?' * len(ACTOR_TYPES))})")
-    p[:0] = ACTOR_TYPES
+    w = Where([f"e.type IN ({', '.join('?' * len(ACTOR_TYPES))})"], ACTOR_TYPES)
+    w.extend(_name_country("e", name, country))
     if sector:
-        w.append("e.sector = ?")
-        p.append(sector.upper())
-    keys, nxt = _key_page(store, "entities e", "e", w, p, limit, cursor)
-    if not keys:
-        return [], None
-    marks = ", ".join("?" * len(keys))
-    rows = read(store, "SELECT e.name, coalesce(e.country, ''), max(e.type), max(e.sector), "
-                       "count(DISTINCT e.article_id), count(x.event_id) FROM entities e "
-                       "LEFT JOIN event_args x ON x.article_id = e.article_id AND x.entity_id = e.id"
-                       f"{_where([*w, f'e.name IN ({marks})'])} GROUP BY e.name, coalesce(e.country, '')",
-                       [*p, *sorted({k[0] for k in keys})])
-    got = {(r[0], r[1]): r for r in rows}
-    items = [{"name": r[0], "country": r[1] or None, "type": r[2], "sector": r[3], "articles": int(r[4]),
-              "events": int(r[5])} for r in (got[k] for k in keys if k in got)]
-    return items, nxt
-
-
-def _name_country(alias: str, name: str | None, country: str | None) -> tuple[list[str], list[Any]]:
-    """WHERE conditions shared by the actor and place lists: a name substring and a country code."""
-    w: list[str] = []
-    p: list[Any] = []
-    if name:
-        w.append(f"lower({alias}.name) LIKE ?")
-        p.append(f"%{name.lower()}%")
-    if country:
-        w.append(f"{alias}.country = ?")
-        p.append(country.upper())
-    return w, p
-
-
-def _key_page(store: Store, table: str, alias: str, w: list[str], p: list[Any], limit: int,
-              cursor: str | None) -> tuple[list[tuple[str, str]], str | None]:
-    """One page of distinct (name, country) keys in key order.
-
-    Done apart from the counts so a page reads about `limit` index entries (the
-    `*_name_country` indexes of migration 201) instead of aggregating every row.
-    """
-    w = list(w)
-    p = list(p)
-    after = decode_cursor(cursor, 2)
-    if after:
-        w.append(f"({alias}.name > ? OR ({alias}.name = ? AND coalesce({alias}.country, '') > ?))")
-        p += [after[0], after[0], after[1]]
-    rows = read(store, f"SELECT DISTINCT {alias}.name, coalesce({alias}.country, '') FROM {table}{_where(w)} "
-                       f"ORDER BY {alias}.name, coalesce({alias}.country, '') LIMIT ?", [*p, limit + 1])
-    keys = [(r[0], r[1]) for r in rows[:limit]]
-    nxt = encode_cursor(*keys[-1]) if len(rows) > limit and keys else None
-    return keys, nxt
+        w.add("e.sector = ?", sector.upper())
+    rows, nxt = _grouped_page(
+        store, "entities e", w, limit, cursor,
+        counts="max(e.type), max(e.sector), count(DISTINCT e.article_id), count(x.event_id)",
+        join="LEFT JOIN event_args x ON x.article_id = e.article_id AND x.entity_id = e.id")
+    return [{"name": r[0], "country": r[1] or None, "type": r[2], "sector": r[3], "articles": int(r[4]),
+             "events": int(r[5])} for r in rows], nxt
 
 
 def actor_detail(store: Store, name: str, *, max_events: int = 500) -> dict[str, Any] | None:
@@ -557,18 +488,7 @@ def actor_detail(store: Store, name: str, *, max_events: int = 500) -> dict[str,
         h["last_seen"] = published or h["last_seen"]
         if aid not in h["articles"]:
             h["articles"].append(aid)
-    events: list[dict[str, Any]] = []
-    after = None
-    q = Query(actor_exact=name)
-    while len(events) < max_events:
-        rows = _event_rows(store, q, min(200, max_events - len(events)), after)
-        if not rows:
-            break
-        batch = _event_dicts(store, rows)
-        after = batch[-1]["_key"]
-        events += batch
-    for ev in events:
-        ev.pop("_key", None)
+    events = [ev for batch in _event_batches(store, Query(actor_exact=name), 200, max_events) for ev in batch]
     edges: Counter[tuple[str, str, str]] = Counter()
     for ev in events:
         for a in ev["actors"]:
@@ -597,69 +517,44 @@ def actor_detail(store: Store, name: str, *, max_events: int = 500) -> dict[str,
 def places_page(store: Store, *, name: str | None = None, country: str | None = None, limit: int = 50,
                 cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """Resolved places grouped by name, country and coordinates, in name order, with article and event counts."""
-    limit = _limit(limit)
-    w, p = _name_country("pl", name, country)
-    keys, nxt = _key_page(store, "places pl", "pl", w, p, limit, cursor)
-    if not keys:
-        return [], None
-    marks = ", ".join("?" * len(keys))
-    rows = read(store, "SELECT pl.name, coalesce(pl.country, ''), avg(pl.lat), avg(pl.lon), max(pl.geonameid), "
-                       "max(pl.feature), count(DISTINCT pl.article_id), count(v.id) FROM places pl "
-                       "LEFT JOIN events v ON v.article_id = pl.article_id AND v.place = pl.id"
-                       f"{_where([*w, f'pl.name IN ({marks})'])} GROUP BY pl.name, coalesce(pl.country, '')",
-                       [*p, *sorted({k[0] for k in keys})])
-    got = {(r[0], r[1]): r for r in rows}
-    items = [{"name": r[0], "country": r[1] or None, "lat": None if r[2] is None else round(float(r[2]), 5),
-              "lon": None if r[3] is None else round(float(r[3]), 5),
-              "geonameid": None if r[4] is None else int(r[4]), "feature": r[5], "articles": int(r[6]),
-              "events": int(r[7])} for r in (got[k] for k in keys if k in got)]
-    return items, nxt
+    rows, nxt = _grouped_page(
+        store, "places pl", _name_country("pl", name, country), _limit(limit), cursor,
+        counts="avg(pl.lat), avg(pl.lon), max(pl.geonameid), max(pl.feature), count(DISTINCT pl.article_id), "
+               "count(v.id)",
+        join="LEFT JOIN events v ON v.article_id = pl.article_id AND v.place = pl.id")
+    return [{"name": r[0], "country": r[1] or None, "lat": None if r[2] is None else round(float(r[2]), 5),
+             "lon": None if r[3] is None else round(float(r[3]), 5),
+             "geonameid": None if r[4] is None else int(r[4]), "feature": r[5], "articles": int(r[6]),
+             "events": int(r[7])} for r in rows], nxt
 
 
 def quotes_page(store: Store, q: Query, *, limit: int = 50, cursor: str | None = None
                 ) -> tuple[list[dict[str, Any]], str | None]:
     """Quotes, newest article first; `q` matches the quote text, `actor` the speaker, `country` its code."""
     limit = _limit(limit)
-    w: list[str] = []
-    p: list[Any] = []
+    w = Where()
     if q.q:
-        w.append("lower(qt.text) LIKE ?")
-        p.append(f"%{q.q.lower()}%")
+        w.add("lower(qt.text) LIKE ?", f"%{q.q.lower()}%")
     if q.actor:
-        w.append("(lower(e.name) LIKE ? OR lower(qt.speaker_text) LIKE ?)")
-        p += [f"%{q.actor.lower()}%"] * 2
+        w.add("(lower(e.name) LIKE ? OR lower(qt.speaker_text) LIKE ?)", *[f"%{q.actor.lower()}%"] * 2)
     if q.country:
-        w.append("e.country = ?")
-        p.append(q.country)
+        w.add("e.country = ?", q.country)
     if q.sector:
-        w.append("e.sector = ?")
-        p.append(q.sector)
-    if q.source:
-        w.append("lower(a.source) = lower(?)")
-        p.append(q.source)
-    if q.since:
-        w.append("substr(a.published, 1, 10) >= ?")
-        p.append(q.since)
-    if q.until:
-        w.append("substr(a.published, 1, 10) <= ?")
-        p.append(q.until)
-    after = decode_cursor(cursor, 2)
-    if after:
-        w.append("(a.seq < ? OR (a.seq = ? AND qt.ord > ?))")
-        p += [after[0], after[0], after[1]]
+        w.add("e.sector = ?", q.sector)
+    w.extend(article_conditions(Filters(source=q.source, since=q.since, until=q.until)))
+    _after(w, decode_cursor(cursor, 2), "qt.ord")
     rows = read(store, "SELECT qt.article_id, qt.id, a.seq, qt.ord, qt.text, qt.start_char, qt.end_char, "
                        "qt.speaker, qt.speaker_text, qt.cue, qt.direct, e.name, e.country, e.sector, a.title, "
                        "a.published, a.source FROM quotes qt JOIN articles a ON a.id = qt.article_id "
                        "LEFT JOIN entities e ON e.article_id = qt.article_id AND e.id = qt.speaker"
-                       f"{_where(w)} ORDER BY a.seq DESC, qt.ord LIMIT ?", [*p, limit + 1])
+                       f"{w.clause()} ORDER BY a.seq DESC, qt.ord LIMIT ?", [*w.params, limit + 1])
     items = [{"id": f"{r[0]}/{r[1]}", "article_id": r[0], "quote_id": r[1], "text": r[4],
               "start": int(r[5]), "end": int(r[6]),
               "speaker": None if r[7] is None else {"id": r[7], "name": r[11], "country": r[12], "sector": r[13]},
               "speaker_text": r[8], "cue": r[9], "direct": bool(r[10]),
               "article": {"id": r[0], "title": r[14], "published": r[15], "source": r[16]}}
              for r in rows[:limit]]
-    nxt = encode_cursor(int(rows[limit - 1][2]), int(rows[limit - 1][3])) if len(rows) > limit else None
-    return items, nxt
+    return items, _next_cursor(rows, limit, 2, 3)
 
 
 # -- evidence -----------------------------------------------------------------
@@ -717,7 +612,6 @@ def event_detail(store: Store, article_id: str, event_id: str) -> dict[str, Any]
         return None
     rows = read(store, _EVENT_COLS + f" WHERE {_JOIN} AND v.article_id = ? AND v.id = ?", [article_id, event_id])
     d = _event_dicts(store, rows)[0]
-    d.pop("_key", None)
     s0, s1 = ev.sentence.start, ev.sentence.end
     ents = {e.id: e for e in rec.entities}
     places = {p.id: p for p in rec.places}

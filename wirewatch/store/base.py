@@ -354,6 +354,19 @@ class Store(ABC):
         `wirewatch.store.migrations.MIGRATIONS`, then read and write here.
         """
 
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one read-only statement (`?` placeholders) and return its rows.
+
+        Unlike `execute` it need not open a write transaction (SQLite: BEGIN IMMEDIATE), so readers
+        such as the API never wait for ingest; back ends that can read without one override this.
+        """
+        return self.execute(sql, params)
+
+    def text_match(self, text: str) -> tuple[str, Any]:
+        """A WHERE fragment over `articles a` with one `?`, and its parameter, matching the articles
+        that hold every word of `text` (the SQL back ends use FTS5 / tsvector; this is a fallback)."""
+        return "(lower(a.text) LIKE ? )", f"%{text.lower()}%"
+
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]]:
         """`with store.transaction() as run: run(sql, params); ...` - all or nothing, `?` placeholders."""

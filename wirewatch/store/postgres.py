@@ -21,61 +21,37 @@ def _pg(sql: str) -> str:
 class PostgresStore(SQLStore):
     dialect = "postgresql"
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
-        super().__init__(url)
+    def _connect(self) -> Any:
         try:
             import psycopg
         except ImportError as e:
             raise StoreError("PostgreSQL needs psycopg: pip install 'wirewatch[postgres]'") from e
-        self._psycopg = psycopg
+        self._driver_error = psycopg.Error
         try:
             # autocommit: each read is its own statement; writes open explicit transactions.
-            self._conn = psycopg.connect(url, autocommit=True)
+            return psycopg.connect(self.url, autocommit=True)
         except psycopg.Error as e:
-            raise StoreError(f"cannot connect to PostgreSQL at {_redact(url)} ({e})") from e
-        self._depth = 0
-        if migrate:
-            self._migrate()
+            raise StoreError(f"cannot connect to PostgreSQL at {_redact(self.url)} ({e})") from e
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+    def _safe_url(self) -> str:
+        return _redact(self.url)
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        try:
+        with self._errors():
             cur = self._conn.execute(_pg(sql), tuple(params)) if params else self._conn.execute(sql)
             return cur.fetchall() if cur.description else []
-        except self._psycopg.Error as e:
-            raise StoreError(f"{_redact(self.url)}: {e}") from e
 
     def _run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        try:
-            with self._conn.cursor() as cur:
-                cur.executemany(_pg(sql), rows)
-        except self._psycopg.Error as e:
-            raise StoreError(f"{_redact(self.url)}: {e}") from e
+        with self._errors(), self._conn.cursor() as cur:
+            cur.executemany(_pg(sql), rows)
 
     @contextmanager
-    def _begin(self) -> Iterator[None]:
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self._depth = 1
-        try:
-            with self._conn.transaction():
-                yield
-        finally:
-            self._depth = 0
+    def _transaction(self) -> Iterator[None]:
+        with self._conn.transaction():
+            yield
 
-    def _fts_match(self) -> str:
-        return "a.tsv @@ plainto_tsquery('english', ?)"
-
-    def _fts_param(self, query: str) -> str:
-        return query
+    def text_match(self, text: str) -> tuple[str, Any]:
+        return "a.tsv @@ plainto_tsquery('english', ?)", text
 
     def _lock_migrations(self) -> None:
         self._run("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))

@@ -2,7 +2,8 @@
 
 The back ends (`sqlite.py`, `postgres.py`) supply a connection, transactions,
 placeholder style and full-text search; everything else - the schema, the
-queries, the round trip - lives here once so the two cannot drift apart.
+queries, the round trip, the WHERE conditions of the filters (which the API's
+queries reuse) - lives here once so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -95,17 +96,143 @@ def _day(d: str | None) -> str | None:
     return d[:10] if d else None
 
 
+class Where:
+    """WHERE conditions and their `?` parameters, kept side by side so they cannot drift apart."""
+
+    __slots__ = ("conds", "params")
+
+    def __init__(self, conds: Sequence[str] = (), params: Sequence[Any] = ()) -> None:
+        self.conds = list(conds)
+        self.params = list(params)
+
+    def add(self, cond: str, *params: Any) -> None:
+        self.conds.append(cond)
+        self.params += params
+
+    def extend(self, other: Where) -> None:
+        self.conds += other.conds
+        self.params += other.params
+
+    def clause(self, *first: str) -> str:
+        """` WHERE c1 AND c2 ...` (parameterless `first` conditions, such as a join, ahead of the rest),
+        or nothing when there are no conditions."""
+        conds = [*first, *self.conds]
+        return (" WHERE " + " AND ".join(conds)) if conds else ""
+
+
+# An event argument (actor or target) whose entity passes the condition that follows; close with ")".
+ARG_ENTITY = ("EXISTS (SELECT 1 FROM event_args x JOIN entities e ON e.article_id = x.article_id "
+              "AND e.id = x.entity_id WHERE x.article_id = v.article_id AND x.event_id = v.id AND ")
+
+
+def _dates(w: Where, day: str, f: Filters) -> None:
+    """The inclusive since/until bounds on `day`, an SQL expression compared on its first 10 characters."""
+    if f.since:
+        w.add(f"substr({day}, 1, 10) >= ?", f.since[:10])
+    if f.until:
+        w.add(f"substr({day}, 1, 10) <= ?", f.until[:10])
+
+
+def article_conditions(f: Filters, *, text: tuple[str, Any] | None = None, sector: str | None = None,
+                       actor_exact: str | None = None, near: tuple[str, Sequence[Any]] | None = None) -> Where:
+    """Conditions over `articles a`: an article matches if it has a matching entity, place or event.
+
+    Shared by `search_articles` and the API, which adds the filters `Filters` lacks: `text` is a
+    `Store.text_match` pair, `near` a condition over places `p` with its parameters.
+    """
+    w = Where()
+    if text:
+        w.add(*text)
+    if f.source:
+        w.add("lower(a.source) = lower(?)", f.source)
+    _dates(w, "a.published", f)
+    if f.actor:
+        w.add("EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id AND lower(e.name) LIKE ?)",
+              f"%{f.actor.lower()}%")
+    elif actor_exact:
+        w.add("EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id AND lower(e.name) = ?)",
+              actor_exact.lower())
+    if sector:
+        w.add("EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id AND e.sector = ?)", sector)
+    if f.country:
+        w.add("(EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id AND e.country = ?) OR "
+              "EXISTS (SELECT 1 FROM places p WHERE p.article_id = a.id AND p.country = ?))",
+              f.country.upper(), f.country.upper())
+    if f.place:
+        w.add("EXISTS (SELECT 1 FROM places p WHERE p.article_id = a.id AND lower(p.name) LIKE ?)",
+              f"%{f.place.lower()}%")
+    if near:
+        w.add(f"EXISTS (SELECT 1 FROM places p WHERE p.article_id = a.id AND {near[0]})", *near[1])
+    if f.type or f.status:
+        sub = Where()
+        sub.add("v.article_id = a.id")
+        if f.type:
+            sub.add("v.type = ?", f.type.upper())
+        if f.status:
+            sub.add("v.status = ?", f.status.lower())
+        w.add(f"EXISTS (SELECT 1 FROM events v{sub.clause()})", *sub.params)
+    return w
+
+
+def event_conditions(f: Filters, *, text: tuple[str, Any] | None = None, pin_plan: bool = False,
+                     sector: str | None = None, actor_exact: str | None = None,
+                     near: tuple[str, Sequence[Any]] | None = None) -> Where:
+    """Conditions over `events v` and its article `a`; the extras as in `article_conditions`.
+
+    pin_plan: SQLite only - a unary + keeps the planner off the (type, status) index, which would make
+    it scan every event of the type for each article instead of probing each article's events by key.
+    """
+    w = Where()
+    plus = "+" if pin_plan else ""
+    if text:
+        w.add(*text)
+    if f.type:
+        w.add(f"{plus}v.type = ?", f.type.upper())
+    if f.status:
+        w.add(f"{plus}v.status = ?", f.status.lower())
+    _dates(w, "coalesce(v.date, a.published)", f)
+    if f.source:
+        w.add("lower(a.source) = lower(?)", f.source)
+    if f.actor:
+        w.add(ARG_ENTITY + "lower(e.name) LIKE ?)", f"%{f.actor.lower()}%")
+    if actor_exact:
+        w.add(ARG_ENTITY + "lower(e.name) = ?)", actor_exact.lower())
+    if sector:
+        w.add(ARG_ENTITY + "e.sector = ?)", sector)
+    if f.country:
+        w.add(f"({ARG_ENTITY}e.country = ?) OR EXISTS (SELECT 1 FROM places p WHERE "
+              "p.article_id = v.article_id AND p.id = v.place AND p.country = ?))",
+              f.country.upper(), f.country.upper())
+    if f.place:
+        w.add("EXISTS (SELECT 1 FROM places p WHERE p.article_id = v.article_id AND p.id = v.place "
+              "AND lower(p.name) LIKE ?)", f"%{f.place.lower()}%")
+    if near:
+        w.add("EXISTS (SELECT 1 FROM places p WHERE p.article_id = v.article_id AND p.id = v.place "
+              f"AND {near[0]})", *near[1])
+    return w
+
+
 class SQLStore(Store):
     """Shared implementation; subclasses provide the connection and dialect details."""
 
     dialect: str
+    #: the driver's base exception, which `_errors` turns into StoreError
+    _driver_error: type[Exception]
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
         super().__init__()
         self.url = url
         self._lock = threading.RLock()
+        self._depth = 0  # nesting of `_begin`: inner ones join the outermost transaction
+        self._conn = self._connect()
+        if migrate:
+            self._migrate()
 
     # -- what a back end provides ---------------------------------------
+
+    @abstractmethod
+    def _connect(self) -> Any:
+        """Open the connection (autocommit: transactions are `_transaction`'s); StoreError if it cannot."""
 
     @abstractmethod
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -116,20 +243,52 @@ class SQLStore(Store):
         """Execute one statement for each parameter row."""
 
     @abstractmethod
-    def _begin(self) -> AbstractContextManager[None]:
-        """A write transaction: commit on success, roll back on exception."""
+    def _transaction(self) -> AbstractContextManager[None]:
+        """The outermost write transaction: commit on success, roll back on exception."""
 
     @abstractmethod
-    def _fts_match(self) -> str:
-        """A WHERE fragment on alias `a` with one `?` for the query text."""
-
-    @abstractmethod
-    def _fts_param(self, query: str) -> str:
-        """The user's query turned into the parameter of `_fts_match` (all words must match)."""
+    def text_match(self, text: str) -> tuple[str, Any]:
+        """A WHERE fragment on alias `a` with one `?`, and the user's text turned into its parameter
+        (all words must match)."""
 
     @abstractmethod
     def _lock_migrations(self) -> None:
         """Inside the migration transaction: keep other processes from migrating at once."""
+
+    # -- shared plumbing -------------------------------------------------
+
+    def _safe_url(self) -> str:
+        """The URL as error messages show it (PostgreSQL hides the password)."""
+        return self.url
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Driver errors as StoreError, so callers handle one exception type on both back ends."""
+        try:
+            yield
+        except self._driver_error as e:
+            raise StoreError(f"{self._safe_url()}: {e}") from e
+
+    @contextmanager
+    def _begin(self) -> Iterator[None]:
+        """A write transaction; nested use (a hook writing inside `transaction()`) joins the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self._transaction():
+                yield
+        finally:
+            self._depth = 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
 
     # -- migrations -------------------------------------------------------
 
@@ -152,8 +311,7 @@ class SQLStore(Store):
                           (mig.version, mig.name, now_iso()))
 
     def schema_version(self) -> int:
-        with self._lock:
-            rows = self._run("SELECT max(version) FROM schema_version")
+        rows = self.read("SELECT max(version) FROM schema_version")
         return int(rows[0][0] or 0)
 
     # -- writing ------------------------------------------------------------
@@ -228,54 +386,48 @@ class SQLStore(Store):
                 self._run_many(sql, rows)
 
     def add_duplicate(self, dup: Duplicate) -> bool:
-        with self._lock, self._begin():
-            rows = self._run(
-                "INSERT INTO duplicates (article_id, source_id, original_id, kind, similarity, title, url, seen_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, source_id) DO NOTHING RETURNING 1",
-                (dup.article_id, dup.source_id, dup.original_id, dup.kind, float(dup.similarity), dup.title,
-                 dup.url, dup.seen_at or now_iso()))
+        rows = self.execute(
+            "INSERT INTO duplicates (article_id, source_id, original_id, kind, similarity, title, url, seen_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, source_id) DO NOTHING RETURNING 1",
+            (dup.article_id, dup.source_id, dup.original_id, dup.kind, float(dup.similarity), dup.title,
+             dup.url, dup.seen_at or now_iso()))
         return bool(rows)
 
     def log_error(self, source_id: str, reason: str, *, stage: str = "extract",
                   article_id: str | None = None) -> None:
         at = now_iso()
-        with self._lock, self._begin():
-            self._run(
-                "INSERT INTO errors (source_id, stage, reason, article_id, count, first_at, last_at) "
-                "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (source_id, stage, reason) DO UPDATE SET "
-                "count = errors.count + 1, last_at = excluded.last_at, "
-                "article_id = coalesce(excluded.article_id, errors.article_id)",
-                (source_id, stage, reason, article_id, at, at))
+        self.execute(
+            "INSERT INTO errors (source_id, stage, reason, article_id, count, first_at, last_at) "
+            "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (source_id, stage, reason) DO UPDATE SET "
+            "count = errors.count + 1, last_at = excluded.last_at, "
+            "article_id = coalesce(excluded.article_id, errors.article_id)",
+            (source_id, stage, reason, article_id, at, at))
 
     # -- reading one --------------------------------------------------------
 
     def has_article(self, article_id: str) -> bool:
-        with self._lock:
-            return bool(self._run("SELECT 1 FROM articles WHERE id = ?", (article_id,)))
+        return bool(self.read("SELECT 1 FROM articles WHERE id = ?", (article_id,)))
 
     def seen_source(self, source_id: str) -> bool:
-        with self._lock:
-            return bool(self._run(
-                "SELECT 1 FROM articles WHERE source_id = ? UNION ALL "
-                "SELECT 1 FROM duplicates WHERE source_id = ? LIMIT 1", (source_id, source_id)))
+        return bool(self.read(
+            "SELECT 1 FROM articles WHERE source_id = ? UNION ALL "
+            "SELECT 1 FROM duplicates WHERE source_id = ? LIMIT 1", (source_id, source_id)))
 
     def get_record(self, article_id: str) -> ArticleRecord | None:
         return self._load_records([article_id]).get(article_id)
 
     def get_meta(self, article_id: str) -> StoredMeta | None:
-        with self._lock:
-            rows = self._run("SELECT seq, source_id, fetched_at, ingested_at FROM articles WHERE id = ?",
-                             (article_id,))
+        rows = self.read("SELECT seq, source_id, fetched_at, ingested_at FROM articles WHERE id = ?",
+                         (article_id,))
         if not rows:
             return None
         seq, sid, fetched, ingested = rows[0]
         return StoredMeta(seq=int(seq), source_id=sid, fetched_at=fetched, ingested_at=ingested)
 
     def duplicates_of(self, article_id: str) -> list[Duplicate]:
-        with self._lock:
-            rows = self._run(
-                "SELECT article_id, source_id, original_id, kind, similarity, title, url, seen_at "
-                "FROM duplicates WHERE original_id = ? ORDER BY seen_at, source_id", (article_id,))
+        rows = self.read(
+            "SELECT article_id, source_id, original_id, kind, similarity, title, url, seen_at "
+            "FROM duplicates WHERE original_id = ? ORDER BY seen_at, source_id", (article_id,))
         return [Duplicate(article_id=r[0], source_id=r[1], original_id=r[2], kind=r[3],
                           similarity=float(r[4]), title=r[5], url=r[6], seen_at=r[7]) for r in rows]
 
@@ -365,15 +517,10 @@ class SQLStore(Store):
                      batch_size: int = 200) -> Iterator[ArticleRecord]:
         last = after if after is not None else -1
         while True:
-            sql = "SELECT seq, id FROM articles WHERE seq > ?"
-            params: list[Any] = [last]
+            w = Where(["seq > ?"], [last])
             if since:
-                sql += " AND ingested_at >= ?"
-                params.append(since)
-            sql += " ORDER BY seq LIMIT ?"
-            params.append(batch_size)
-            with self._lock:
-                rows = self._run(sql, params)
+                w.add("ingested_at >= ?", since)
+            rows = self.read(f"SELECT seq, id FROM articles{w.clause()} ORDER BY seq LIMIT ?", [*w.params, batch_size])
             if not rows:
                 return
             recs = self._load_records([r[1] for r in rows])
@@ -385,9 +532,8 @@ class SQLStore(Store):
     def iter_signatures(self) -> Iterator[tuple[str, bytes]]:
         last = ""
         while True:
-            with self._lock:
-                rows = self._run("SELECT article_id, sig FROM minhashes WHERE article_id > ? "
-                                 "ORDER BY article_id LIMIT 1000", (last,))
+            rows = self.read("SELECT article_id, sig FROM minhashes WHERE article_id > ? "
+                             "ORDER BY article_id LIMIT 1000", (last,))
             if not rows:
                 return
             for aid, sig in rows:
@@ -401,55 +547,18 @@ class SQLStore(Store):
             raise StoreError(f"unknown filter(s): {', '.join(sorted(unknown))}")
         return (filters or Filters()).merged(**kw)
 
+    def _text(self, query: str | None) -> tuple[str, Any] | None:
+        return self.text_match(query) if query and re.search(r"\w", query) else None  # punctuation is no query
+
     def search_articles(self, query: str | None = None, filters: Filters | None = None, *,
                         limit: int = 50, cursor: str | None = None, **filter_kw: Any) -> Page[ArticleHit]:
-        f = self._filters(filters, filter_kw)
-        where: list[str] = []
-        params: list[Any] = []
-        if query and re.search(r"\w", query):  # punctuation alone is no query
-            where.append(self._fts_match())
-            params.append(self._fts_param(query))
-        if f.source:
-            where.append("lower(a.source) = lower(?)")
-            params.append(f.source)
-        if f.since:
-            where.append("substr(a.published, 1, 10) >= ?")
-            params.append(f.since[:10])
-        if f.until:
-            where.append("substr(a.published, 1, 10) <= ?")
-            params.append(f.until[:10])
-        if f.actor:
-            where.append("EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id AND lower(e.name) LIKE ?)")
-            params.append(f"%{f.actor.lower()}%")
-        if f.country:
-            where.append("(EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id AND e.country = ?) OR "
-                         "EXISTS (SELECT 1 FROM places p WHERE p.article_id = a.id AND p.country = ?))")
-            params += [f.country.upper(), f.country.upper()]
-        if f.place:
-            where.append("EXISTS (SELECT 1 FROM places p WHERE p.article_id = a.id AND lower(p.name) LIKE ?)")
-            params.append(f"%{f.place.lower()}%")
-        if f.type or f.status:
-            sub = "SELECT 1 FROM events v WHERE v.article_id = a.id"
-            if f.type:
-                sub += " AND v.type = ?"
-                params.append(f.type.upper())
-            if f.status:
-                sub += " AND v.status = ?"
-                params.append(f.status.lower())
-            where.append(f"EXISTS ({sub})")
+        w = article_conditions(self._filters(filters, filter_kw), text=self._text(query))
         cur = decode_cursor(cursor)
         if cur:
-            where.append("a.seq < ?")
-            params.append(cur[0])
-        sql = ("SELECT a.id, a.seq, a.title, a.source, a.url, a.published, a.source_id, a.ingested_at, "
-               "substr(a.text, 1, 200), (SELECT count(*) FROM events v WHERE v.article_id = a.id) "
-               "FROM articles a")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY a.seq DESC LIMIT ?"
-        params.append(limit + 1)
-        with self._lock:
-            rows = self._run(sql, params)
+            w.add("a.seq < ?", cur[0])
+        rows = self.read("SELECT a.id, a.seq, a.title, a.source, a.url, a.published, a.source_id, a.ingested_at, "
+                         "substr(a.text, 1, 200), (SELECT count(*) FROM events v WHERE v.article_id = a.id) "
+                         f"FROM articles a{w.clause()} ORDER BY a.seq DESC LIMIT ?", [*w.params, limit + 1])
         hits = [ArticleHit(id=r[0], seq=int(r[1]), title=r[2], source=r[3], url=r[4], published=r[5],
                            source_id=r[6], ingested_at=r[7], snippet=r[8], n_events=int(r[9]))
                 for r in rows[:limit]]
@@ -458,53 +567,16 @@ class SQLStore(Store):
 
     def search_events(self, filters: Filters | None = None, *, query: str | None = None, limit: int = 50,
                       cursor: str | None = None, **filter_kw: Any) -> Page[EventHit]:
-        f = self._filters(filters, filter_kw)
-        where: list[str] = []
-        params: list[Any] = []
-        if query and re.search(r"\w", query):  # punctuation alone is no query
-            where.append(self._fts_match())
-            params.append(self._fts_param(query))
-        arg_entity = ("EXISTS (SELECT 1 FROM event_args x JOIN entities e ON e.article_id = x.article_id "
-                      "AND e.id = x.entity_id WHERE x.article_id = v.article_id AND x.event_id = v.id AND ")
-        if f.type:
-            where.append("v.type = ?")
-            params.append(f.type.upper())
-        if f.status:
-            where.append("v.status = ?")
-            params.append(f.status.lower())
-        if f.since:
-            where.append("substr(coalesce(v.date, a.published), 1, 10) >= ?")
-            params.append(f.since[:10])
-        if f.until:
-            where.append("substr(coalesce(v.date, a.published), 1, 10) <= ?")
-            params.append(f.until[:10])
-        if f.source:
-            where.append("lower(a.source) = lower(?)")
-            params.append(f.source)
-        if f.actor:
-            where.append(arg_entity + "lower(e.name) LIKE ?)")
-            params.append(f"%{f.actor.lower()}%")
-        if f.country:
-            where.append(f"({arg_entity}e.country = ?) OR EXISTS (SELECT 1 FROM places p WHERE "
-                         "p.article_id = v.article_id AND p.id = v.place AND p.country = ?))")
-            params += [f.country.upper(), f.country.upper()]
-        if f.place:
-            where.append("EXISTS (SELECT 1 FROM places p WHERE p.article_id = v.article_id AND p.id = v.place "
-                         "AND lower(p.name) LIKE ?)")
-            params.append(f"%{f.place.lower()}%")
+        w = event_conditions(self._filters(filters, filter_kw), text=self._text(query))
         cur = decode_cursor(cursor)
         if cur:
-            where.append("(a.seq < ? OR (a.seq = ? AND v.ord > ?))")
-            params += [cur[0], cur[0], cur[1]]
-        sql = ("SELECT v.article_id, v.id, a.seq, v.ord, v.type, v.mode, v.status, v.date, v.confidence, "
-               "v.place, v.trigger_text, substr(a.text, v.sentence_start + 1, v.sentence_end - v.sentence_start), "
-               "a.title, a.source, a.published, a.url FROM events v JOIN articles a ON a.id = v.article_id")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY a.seq DESC, v.ord LIMIT ?"
-        params.append(limit + 1)
+            w.add("(a.seq < ? OR (a.seq = ? AND v.ord > ?))", cur[0], cur[0], cur[1])
         with self._lock:
-            rows = self._run(sql, params)
+            rows = self._run(
+                "SELECT v.article_id, v.id, a.seq, v.ord, v.type, v.mode, v.status, v.date, v.confidence, "
+                "v.place, v.trigger_text, substr(a.text, v.sentence_start + 1, v.sentence_end - v.sentence_start), "
+                "a.title, a.source, a.published, a.url FROM events v JOIN articles a ON a.id = v.article_id"
+                f"{w.clause()} ORDER BY a.seq DESC, v.ord LIMIT ?", [*w.params, limit + 1])
             page = rows[:limit]
             aids = sorted({r[0] for r in page})
             names: dict[tuple[str, str], tuple[str, str | None]] = {}
@@ -566,49 +638,45 @@ class SQLStore(Store):
         return s
 
     def list_errors(self, *, limit: int = 100, stage: str | None = None) -> list[ErrorEntry]:
-        sql = "SELECT source_id, stage, reason, article_id, count, first_at, last_at FROM errors"
-        params: list[Any] = []
+        w = Where()
         if stage:
-            sql += " WHERE stage = ?"
-            params.append(stage)
-        sql += " ORDER BY last_at DESC, id DESC LIMIT ?"
-        params.append(limit)
-        with self._lock:
-            rows = self._run(sql, params)
+            w.add("stage = ?", stage)
+        rows = self.read("SELECT source_id, stage, reason, article_id, count, first_at, last_at FROM errors"
+                         f"{w.clause()} ORDER BY last_at DESC, id DESC LIMIT ?", [*w.params, limit])
         return [ErrorEntry(source_id=r[0], stage=r[1], reason=r[2], article_id=r[3], count=int(r[4]),
                            first_at=r[5], last_at=r[6]) for r in rows]
 
     # -- feeds ----------------------------------------------------------------
 
     def add_feed(self, url: str, *, title: str | None = None) -> bool:
-        with self._lock, self._begin():
-            rows = self._run(
-                "INSERT INTO feeds (url, title, added_at, added_ord) "
-                "VALUES (?, ?, ?, (SELECT coalesce(max(added_ord), 0) + 1 FROM feeds)) "
-                "ON CONFLICT (url) DO NOTHING RETURNING 1", (url, title, now_iso()))
+        rows = self.execute(
+            "INSERT INTO feeds (url, title, added_at, added_ord) "
+            "VALUES (?, ?, ?, (SELECT coalesce(max(added_ord), 0) + 1 FROM feeds)) "
+            "ON CONFLICT (url) DO NOTHING RETURNING 1", (url, title, now_iso()))
         return bool(rows)
 
     def list_feeds(self) -> list[Feed]:
-        with self._lock:
-            rows = self._run("SELECT url, title, added_at, etag, last_modified, last_polled, last_status "
-                             "FROM feeds ORDER BY added_ord")
+        rows = self.read("SELECT url, title, added_at, etag, last_modified, last_polled, last_status "
+                         "FROM feeds ORDER BY added_ord")
         return [Feed(url=r[0], title=r[1], added_at=r[2], etag=r[3], last_modified=r[4], last_polled=r[5],
                      last_status=r[6]) for r in rows]
 
     def remove_feed(self, url: str) -> bool:
-        with self._lock, self._begin():
-            return bool(self._run("DELETE FROM feeds WHERE url = ? RETURNING 1", (url,)))
+        return bool(self.execute("DELETE FROM feeds WHERE url = ? RETURNING 1", (url,)))
 
     def update_feed(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
                     last_polled: str | None = None, last_status: str | None = None,
                     title: str | None = None) -> None:
-        with self._lock, self._begin():
-            self._run("UPDATE feeds SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), "
-                      "last_polled = coalesce(?, last_polled), last_status = coalesce(?, last_status), "
-                      "title = coalesce(?, title) WHERE url = ?",
-                      (etag, last_modified, last_polled, last_status, title, url))
+        self.execute("UPDATE feeds SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), "
+                     "last_polled = coalesce(?, last_polled), last_status = coalesce(?, last_status), "
+                     "title = coalesce(?, title) WHERE url = ?",
+                     (etag, last_modified, last_polled, last_status, title, url))
 
     # -- extension ------------------------------------------------------------
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self._lock:  # no BEGIN: an autocommit read never waits for a writer
+            return self._run(sql, params)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock, self._begin():

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi import Query as Param
 
-from ..app import ApiError, ctx
+from ..app import ctx
 from ..query import Query, actor_detail, actors_page
-from .common import cursor_param, limit_param, page
+from .common import cursor_param, found, limit_param, page
 
 router = APIRouter(tags=["actors"])
 
@@ -29,7 +29,4 @@ def list_actors(request: Request, q: str | None = Param(None, description="Subst
 
 @router.get("/actors/{name:path}", summary="One actor: codes, role history, events and actor-to-actor network")
 def get_actor(request: Request, name: str) -> dict[str, Any]:
-    d = actor_detail(ctx(request).store, name)
-    if d is None:
-        raise ApiError(404, f"no actor named {name!r}")
-    return d
+    return found(actor_detail(ctx(request).store, name), f"actor named {name!r}")

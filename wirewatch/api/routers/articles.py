@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from ..app import ApiError, Context, ctx, require_write
 from ..query import Query, articles_page, highlights
-from .common import cursor_param, filters, limit_param, page
+from .common import cursor_param, filters, found, limit_param, page
 
 router = APIRouter(tags=["articles"])
 
@@ -36,9 +36,7 @@ def list_articles(request: Request, q: Query = Depends(filters), limit: int = De
 @router.get("/articles/{article_id}", summary="One article record with the spans of every extracted item")
 def get_article(request: Request, article_id: str) -> dict[str, Any]:
     c = ctx(request)
-    rec = c.store.get_record(article_id)
-    if rec is None:
-        raise ApiError(404, f"no article with id {article_id!r}")
+    rec = found(c.store.get_record(article_id), f"article with id {article_id!r}")
     meta = c.store.get_meta(article_id)
     out = rec.to_dict()
     out["meta"] = None if meta is None else {"seq": meta.seq, "source_id": meta.source_id,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Query as Param
 from fastapi import Request
 
+from ..app import ApiError
 from ..query import MAX_LIMIT, Query
+
+T = TypeVar("T")
 
 
 def filters(
@@ -45,3 +48,10 @@ def page(request: Request, items: list[dict[str, Any]], next_cursor: str | None,
         params["cursor"] = next_cursor
         nxt = f"{request.url.path}?{urlencode(params)}"
     return {"items": items, "next_cursor": next_cursor, "next": nxt, **extra}
+
+
+def found(value: T | None, missing: str) -> T:
+    """`value`, or the one 404 of the API when a lookup found nothing: "no " + `missing`."""
+    if value is None:
+        raise ApiError(404, f"no {missing}")
+    return value

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from ..app import ApiError, ctx
+from ..app import ctx
 from ..query import Query, event_detail, events_page
-from .common import cursor_param, filters, limit_param, page
+from .common import cursor_param, filters, found, limit_param, page
 
 router = APIRouter(tags=["events"])
 
@@ -30,6 +30,4 @@ def list_events(request: Request, q: Query = Depends(filters), limit: int = Depe
 @router.get("/events/{article_id}/{event_id}", summary="One event with its evidence (sentence and spans)")
 def get_event(request: Request, article_id: str, event_id: str) -> dict[str, Any]:
     ev = event_detail(ctx(request).store, article_id, event_id)
-    if ev is None:
-        raise ApiError(404, f"no event {event_id!r} in article {article_id!r}")
-    return _links(ev)
+    return _links(found(ev, f"event {event_id!r} in article {article_id!r}"))

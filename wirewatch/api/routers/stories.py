@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi import Query as Param
 
-from ..app import ApiError, ctx
+from ..app import ctx
 from ..query import Query
+from .common import found
 
 router = APIRouter(tags=["stories"])
 
@@ -58,7 +59,4 @@ def story_detail(store: Any, story_id: int) -> dict[str, Any] | None:
 
 @router.get("/stories/{story_id}", summary="One story: its articles and fused events")
 def get_story(request: Request, story_id: int) -> dict[str, Any]:
-    d = story_detail(ctx(request).store, story_id)
-    if d is None:
-        raise ApiError(404, f"no story with id {story_id}")
-    return d
+    return found(story_detail(ctx(request).store, story_id), f"story with id {story_id}")

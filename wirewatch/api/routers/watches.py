@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from ...watch import WatchQuery, add_watch, get_watch, list_alerts, list_watches, remove_watch
 from ..app import ApiError, ctx, require_read, require_write
+from .common import found
 
 router = APIRouter(tags=["watches"])
 
@@ -47,10 +48,7 @@ def create_watch(request: Request, body: WatchIn) -> dict[str, Any]:
 
 @router.get("/watches/{watch_id}", summary="One watch", dependencies=[Depends(require_read)])
 def one_watch(request: Request, watch_id: int) -> dict[str, Any]:
-    w = get_watch(ctx(request).store, watch_id)
-    if w is None:
-        raise ApiError(404, f"no watch with id {watch_id}")
-    return w.to_dict()
+    return found(get_watch(ctx(request).store, watch_id), f"watch with id {watch_id}").to_dict()
 
 
 @router.delete("/watches/{watch_id}", summary="Delete a watch and its alerts (needs the API token)",
