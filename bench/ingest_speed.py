@@ -2,6 +2,7 @@
 
     python bench/ingest_speed.py                     # 300 articles: bare nlp.pipe, extraction, ingest -w1, -w2
     python bench/ingest_speed.py -n 500 --memory 1000,10000   # also: peak memory of two corpus sizes
+    python bench/ingest_speed.py -n 400 --workers "" --stories-cost   # ingest -w1 with vs without stories
 
 The corpus is generated reproducibly (seeded) by recombining the lines of the
 dev articles (../shared/eval/dev), or of the bundled sample when those are
@@ -92,10 +93,10 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_ingest(corpus: Path, workers: int, tmp: Path) -> dict:
+def run_ingest(corpus: Path, workers: int, tmp: Path, extra: tuple[str, ...] = ()) -> dict:
     db = tmp / f"bench-w{workers}-{time.monotonic_ns()}.db"
     cmd = [sys.executable, "-m", "wirewatch", "ingest", str(corpus), "--db", str(db), "--workers", str(workers),
-           "--no-progress", "--json"]
+           "--no-progress", "--json", *extra]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -135,6 +136,9 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=300, help="articles in the corpus")
     ap.add_argument("--workers", default="1,2", help="worker counts to measure, comma-separated")
     ap.add_argument("--memory", default="", help="also compare peak memory of these corpus sizes, e.g. 1000,10000")
+    ap.add_argument("--stories-cost", action="store_true",
+                    help="also: ingest -w1 with and without story clustering, alternating, 2 rounds each")
+    ap.add_argument("--skip-bare", action="store_true", help="skip the in-process bare/extraction rates")
     args = ap.parse_args()
 
     from wirewatch.nlp.pipeline import Extractor
@@ -146,6 +150,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="wirewatch-bench-") as d:
         tmp = Path(d)
         corpus = write_corpus(rows, tmp / "corpus.jsonl")
+        if args.stories_cost:
+            # Alternating runs (ABAB) so a change in the machine's load hits both sides alike.
+            rates: dict[str, list[float]] = {"with": [], "without": []}
+            for _ in range(2):
+                for label, extra in (("with", ()), ("without", ("--no-stories",))):
+                    r = run_ingest(corpus, 1, tmp, extra)
+                    rates[label].append(r["steady"])
+                    print(f"ingest -w1 {label + ' stories':<17}{r['steady']:8.1f} articles/s steady "
+                          f"({r['e2e']:.1f} e2e)")
+            w, wo = sum(rates["with"]) / 2, sum(rates["without"]) / 2
+            print(f"story clustering: ingest with stories runs at {w / wo:.2f} x ingest without "
+                  f"({1 - w / wo:+.1%} cost; issue 5 budget: at most 10%)")
+        if args.skip_bare:
+            return
         arts = [article_from_mapping(r, f"row{i}") for i, r in enumerate(rows)]
         ex = Extractor()
         nlp = ex.nlp

@@ -1,4 +1,5 @@
-"""Story clustering: features, the window, incremental == recluster, restarts, and the sample corpus."""
+"""Story clustering: features, the window, the who/when penalties, incremental == recluster, restarts,
+the memory bounds, and the sample corpus."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def test_blocks_are_unit_length_and_prefixed() -> None:
     words, ents, places, dates = stories.article_blocks(r)
     for b in (words, ents, places, dates):
         assert abs(sum(v * v for v in b.values()) - 1.0) < 1e-9
-    assert set(ents) == {"e:ali rezaei"} and set(places) == {"p:127319"} and set(dates) == {"d:2026-05-03"}
+    assert set(ents) == {"e:ali rezaei"} and set(places) == {"p:127319"}
+    assert set(dates) == {"y:2026", "m:2026-05", "d:2026-05-03"}  # every level, so a day meets its month
     assert "qeshm" in words and "said" not in words  # stop words and reporting verbs left out
 
 
@@ -140,12 +142,96 @@ def test_sample_corpus_forms_its_eight_stories(extractor) -> None:
     assert {v.pop() for v in got.values()} == {m["story"] for m in expected.values()}
 
 
-def test_quiet_stories_leave_the_term_index() -> None:
+def test_quiet_stories_leave_the_index() -> None:
     idx = stories.StoryIndex(stories.StoryConfig(window_days=7))
     recs = corpus()
     for r in recs[:4]:
         idx.add(r)
-    assert not any(s.retired for s in idx.stories.values())
+    assert sorted(idx.stories) == [1, 2] and idx.n_closed == 0
     idx.add(recs[4])  # 2026-06-08: more than three windows after the May stories
-    assert [s.retired for s in idx.stories.values()] == [True, True, False]
-    assert all(sids <= {3} for sids in idx._postings.values())
+    assert sorted(idx.stories) == [3] and idx.n_closed == 2  # gone from memory, not just from scoring
+    assert all(sids == {3} for sids in idx._postings.values())
+
+
+def test_who_and_when_penalties_lower_the_score() -> None:
+    """A second quake report naming another person and another year scores lower by exactly the
+    two penalties: 0.03 x (1 of its 1 names unknown to the story) + 0.05 x (1 of 1 dated members
+    without its year)."""
+    first = rec("Quake hits Iran's Qeshm island", QUAKE.format(day="Sunday", extra="Five people were hurt."),
+                None, people=("Ali Rezaei",), place=("Qeshm", 127319, "IRN"), dates=("2026-05-03",))
+    other = rec("Quake hits Qeshm", QUAKE.format(day="Monday", extra="Houses fell."),
+                None, people=("Hassan Karimi",), place=("Qeshm", 127319, "IRN"), dates=("2019-02-11",))
+    plain = stories.StoryConfig(window_days=None, who_penalty=0.0, year_penalty=0.0)
+    both = stories.StoryConfig(window_days=None, who_penalty=0.03, year_penalty=0.05)
+    got = []
+    for cfg in (plain, both):
+        idx = stories.StoryIndex(cfg)
+        idx.add(first)
+        got.append(idx.score(stories.article_features(other, cfg), None)[1])
+    assert got[0] - got[1] == pytest.approx(0.08)
+    assert stories.main_year(stories.article_features(other)) == "y:2019"
+    assert stories.top_names(stories.article_features(other), 3) == ["e:hassan karimi"]
+
+
+def same_day_stream(n: int) -> list[ArticleRecord]:
+    """n distinct articles of one date, each about its own made-up town and person, so that
+    (nearly) every one starts a story and nothing retires by date."""
+    import random
+
+    rng = random.Random(7)
+    letters = "bcdfghklmnprstvz"
+    out = []
+    for i in range(n):
+        town = "".join(rng.choice(letters) + rng.choice("aeiou") for _ in range(4)).title()
+        who = "".join(rng.choice(letters) + rng.choice("aeiou") for _ in range(3)).title()
+        extra = " ".join("".join(rng.choice(letters) + rng.choice("aeiou") for _ in range(3)) for _ in range(12))
+        text = (f"Officials in {town} said {who} {extra} would lead the response. "
+                f"Residents of {town} met {who} on Tuesday.")
+        out.append(rec(f"{town}: {who} named", text, "2026-05-03", people=(f"{who} {town}",),
+                       place=(town, 10_000 + i, "XXX"), dates=("2026-05-03",)))
+    return out
+
+
+def test_open_stories_and_vocabulary_stay_bounded_on_a_same_day_stream() -> None:
+    cfg = stories.StoryConfig(window_days=7, max_open=20, max_terms=400, max_story_terms=40, max_held=500)
+    idx = stories.StoryIndex(cfg)
+    sizes = []
+    for r in same_day_stream(150):
+        idx.add(r)
+        assert idx.held == sum(len(s.vec) for s in idx.stories.values())
+        sizes.append((len(idx.stories), len(idx.df), idx.held))
+    assert max(s for s, _, _ in sizes) <= 20 and max(d for _, d, _ in sizes) <= 400
+    assert max(h for _, _, h in sizes) <= 500 and all(len(s.vec) <= 40 for s in idx.stories.values())
+    assert idx.n_closed + len(idx.stories) == idx._next_id - 1  # every story is open or closed
+    # the postings only hold open stories' terms
+    assert set().union(*idx._postings.values()) <= set(idx.stories)
+    unbounded = stories.StoryIndex(stories.StoryConfig(window_days=7, max_open=None, max_terms=None,
+                                                       max_story_terms=None, max_held=None))
+    for r in same_day_stream(150):
+        unbounded.add(r)
+    assert len(unbounded.stories) > 100 and len(unbounded.df) > 1000 and unbounded.held > 3000
+
+
+def test_bounded_index_recluster_and_restart_equal_incremental(tmp_path) -> None:
+    cfg = stories.StoryConfig(window_days=7, max_open=10, max_terms=300, max_story_terms=40, max_held=300)
+    recs = same_day_stream(60)
+    recs[40:40] = [corpus()[0], corpus()[2]]  # one real two-article story inside the stream
+    db = str(tmp_path / "b.db")
+    with open_store(db) as store:
+        tracker = stories.attach(store, cfg)
+        for r in recs[:30]:
+            store.put(r, source_id=r.article.id)
+        assert len(tracker.index.stories) <= 10
+    with open_store(db) as store:  # restart: the bounded state is replayed from the stored vectors
+        tracker = stories.attach(store, cfg)
+        assert len(tracker.index.stories) <= 10
+        for r in recs[30:]:
+            store.put(r, source_id=r.article.id)
+        incremental = assignments(store)
+        sims = store.execute("SELECT article_id, similarity FROM story_articles ORDER BY seq")
+        n = stories.recluster(store, cfg)
+        assert assignments(store) == incremental
+        assert store.execute("SELECT article_id, similarity FROM story_articles ORDER BY seq") == sims
+        assert n == len({s for _, s in incremental})
+    quake = {s for a, s in incremental if a in {corpus()[0].article.id, corpus()[2].article.id}}
+    assert len(quake) == 1  # the two quake reports still form one story
