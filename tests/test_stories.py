@@ -235,3 +235,12 @@ def test_bounded_index_recluster_and_restart_equal_incremental(tmp_path) -> None
         assert n == len({s for _, s in incremental})
     quake = {s for a, s in incremental if a in {corpus()[0].article.id, corpus()[2].article.id}}
     assert len(quake) == 1  # the two quake reports still form one story
+
+
+def test_story_settings_reach_the_index(monkeypatch):
+    from wirewatch.stories import _config_from_settings
+
+    monkeypatch.setenv("WIREWATCH_STORY_MAX_OPEN", "50")
+    monkeypatch.setenv("WIREWATCH_STORY_WINDOW_DAYS", "3")
+    cfg = _config_from_settings(None)
+    assert (cfg.max_open, cfg.window_days) == (50, 3)

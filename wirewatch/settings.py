@@ -24,6 +24,7 @@ SETTINGS: list[tuple[str, Any, str]] = [
     ("fetch_max_bytes", 5_000_000, "Largest page or feed accepted from the network, in bytes."),
     ("host_delay", 2.0, "Seconds between two requests to the same host (politeness)."),
     ("story_window_days", 7, "How far back a new article looks for a story to join."),
+    ("story_max_open", 2000, "Most stories kept open in memory; the least recently updated close first."),
     ("api_token", None, "Token required by write endpoints of the REST API."),
     ("api_open_reads", True, "Whether read endpoints are open without a token."),
     ("kb_file", None, "A TOML/JSON file of actor entries the knowledge base loads with priority."),
@@ -43,6 +44,7 @@ class Settings:
     fetch_max_bytes: int = 5_000_000
     host_delay: float = 2.0
     story_window_days: int = 7
+    story_max_open: int = 2000
     api_token: str | None = None
     api_open_reads: bool = True
     kb_file: str | None = None

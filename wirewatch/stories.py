@@ -589,7 +589,8 @@ def _config_from_settings(config: StoryConfig | None) -> StoryConfig:
         return config
     from .settings import load_settings
 
-    return StoryConfig(window_days=load_settings().story_window_days)
+    settings = load_settings()
+    return StoryConfig(window_days=settings.story_window_days, max_open=settings.story_max_open or None)
 
 
 def attach(store: Store, config: StoryConfig | None = None) -> StoryTracker:
