@@ -120,3 +120,20 @@ def test_relative_clause_on_a_place_describes_the_thing_there(analyse_text):
                        "at least five people.", published="2026-03-11")
     names = {e.id: e.name for e in rec.entities}
     assert not any(names.get(x) == "Batken" for v in rec.events for x in v.actors)
+
+
+def test_suspending_air_strikes_is_deescalation(analyse_text):
+    rec = analyse_text("Colombia's army said on Monday it will suspend air strikes in Putumayo.", published="2026-03-09")
+    v = next(v for v in rec.events if v.trigger.text == "suspend")
+    assert (v.type, v.mode, v.status) == ("RETREAT", "deescalate", "planned")
+
+
+def test_dateline_country_counts_half_for_the_story_country(analyse_text):
+    # Madagascar: dateline + one mention outweighs Japan's single mention, so foreign aid with no
+    # named recipient goes to Madagascar; the dateline alone would not outweigh a country named twice.
+    rec = analyse_text("ANTANANARIVO, Madagascar — Japan on Tuesday pledged 400 million yen in emergency aid "
+                       "after the cyclone hit Madagascar. The European Union pledged aid on Monday.",
+                       published="2026-03-10")
+    names = {e.id: e.name for e in rec.entities}
+    eu = next(v for v in rec.events if names[v.actors[0]] == "European Union")
+    assert [names[t] for t in eu.targets] == ["Madagascar"]

@@ -205,15 +205,16 @@ class _Refs:
         return ent
 
     def _main_gpe(self) -> Entity | None:
-        """The country named most often, the dateline aside (it says where the reporter was:
-        "HAVANA, Cuba - Colombia's government ..."); ties go to the first named."""
+        """The country named most often; a dateline mention counts half, since it says where the
+        reporter was ("HAVANA, Cuba - Colombia's government ..."); ties go to the first named."""
         lo, hi = self.dateline or (-1, -1)
-        best, key = None, (0, 0)
+        best, key = None, (0.0, 0)
         for e in self.a.entities:
-            if e.type == "GPE" and e.country and kb.country(e.name):
-                starts = [m.start for m in e.mentions if not lo <= m.start < hi]
-                if starts and (len(starts), -min(starts)) > key:
-                    best, key = e, (len(starts), -min(starts))
+            if e.type == "GPE" and e.country and kb.country(e.name) and e.mentions:
+                weight = sum(0.5 if lo <= m.start < hi else 1.0 for m in e.mentions)
+                k = (weight, -min(m.start for m in e.mentions))
+                if k > key:
+                    best, key = e, k
         return best
 
     def _recent(self, before: int, pred) -> Entity | None:
