@@ -44,3 +44,22 @@ def test_known_armed_groups_and_ngos(analyse_text):
     coded = _coded(rec)
     assert coded["Amnesty International"] == (None, "NGO")
     assert coded["al-Shabaab"][1] == "REB"
+
+
+def test_roles_belong_to_their_own_conjunct(analyse_text):
+    rec = analyse_text("Colombia's peace commissioner, Andrés Rivera, and the rebel commander Marta Ocampo "
+                       "signed the agreement. The channel's editor-in-chief, Adama Ouédraogo, and two reporters, "
+                       "Mariam Sawadogo and Issouf Kaboré, were detained.")
+    roles = {e.name: [r.title for r in e.roles] for e in rec.entities if e.type == "PERSON"}
+    assert roles["Andrés Rivera"] == ["peace commissioner"]  # not "and the rebel commander"
+    assert roles["Marta Ocampo"] == ["rebel commander"]
+    assert roles["Adama Ouédraogo"] == ["editor-in-chief"]  # hyphenated, without the channel
+    assert roles["Mariam Sawadogo"] == ["two reporters"]
+
+
+def test_government_prefix_is_not_part_of_a_full_title(analyse_text):
+    rec = analyse_text("The deal was signed by the government's peace commissioner Andrés Rivera. "
+                       "Government spokesman Levan Chkhaidze said talks would go on.")
+    roles = {e.name: [(r.title, r.sector) for r in e.roles] for e in rec.entities if e.type == "PERSON"}
+    assert roles["Andrés Rivera"] == [("peace commissioner", "GOV")]
+    assert roles["Levan Chkhaidze"] == [("Government spokesman", "GOV")]

@@ -75,6 +75,9 @@ def _code_of_text(text: str) -> tuple[str | None, str | None]:
     return (c.iso3, None) if c else (None, None)
 
 
+GOVERNMENT_WORDS = frozenset({"government", "state", "federal", "national"})
+
+
 def _phrase_role(a: Analysis, doc: Doc, left: int, right: int) -> Role | None:
     """Read a title phrase like "Turkey's Foreign Minister" or "M23 spokesman" into a Role."""
     if right <= left:
@@ -91,8 +94,12 @@ def _phrase_role(a: Analysis, doc: Doc, left: int, right: int) -> Role | None:
             if ent.type == "ORG" and ent.sector:
                 org_sector = ent.sector
             continue
-        if t.tag_ == "POS" or t.is_punct or t.lower_ in {"the", "a", "an"}:
+        if t.text == "-" and _hyphenated(doc, t.i):
+            title_words.append("-")  # "editor-in-chief"
             continue
+        if t.tag_ == "POS" or t.is_punct or t.is_space or t.lower_ in {"the", "a", "an"} \
+                or any(c.tag_ == "POS" for c in t.children):
+            continue  # "the channel's editor": the possessor is whose, not what
         code, sec = _code_of_text(t.text) if t.is_title or t.is_upper else (None, None)
         if code and country is None:
             country = code
@@ -103,12 +110,18 @@ def _phrase_role(a: Analysis, doc: Doc, left: int, right: int) -> Role | None:
         return None
     found = None
     while title_words and found is None:
-        title = " ".join(title_words).strip()
+        title = " ".join(title_words).replace(" - ", "-").strip("- ")
         found = kb.title_sector(title)
         if found is None:
             title_words = title_words[:-1]  # "Foreign Minister Sheikh": honorifics trail the title
     if found is None:
         return None
+    rest = kb.title_sector(" ".join(title_words[1:])) if len(title_words) > 1 else None
+    if title_words[0].lower() in GOVERNMENT_WORDS and rest is not None and not rest[1]:
+        # "the government's peace commissioner" holds the role "peace commissioner"; a "government
+        # spokesman" keeps his whole title, since "spokesman" alone says nothing of whose
+        title = " ".join(title_words[1:])
+        found = (found[0] or "GOV", found[1])
     sector, depends = found
     if depends and not org_sector:
         # "Council director", "Ministry spokeswoman": the organisation named by a capitalised word
@@ -161,21 +174,31 @@ def _prefix(doc: Doc, a: Analysis, start: int, person: str) -> tuple[int, int]:
     return left, start
 
 
+def _hyphenated(doc: Doc, i: int) -> bool:
+    """Whether token i is inside a hyphenated word ("editor-in-chief"), hyphens included."""
+    def joint(k: int) -> bool:  # a hyphen with no space either side
+        return 0 < k < len(doc) - 1 and doc[k].text == "-" and not doc[k - 1].whitespace_ and not doc[k].whitespace_
+    return joint(i) or joint(i - 1) or joint(i + 1)
+
+
 def _appos_before(doc: Doc, left: int) -> tuple[int, int] | None:
     """"the incumbent governor, Héctor Ramírez": the phrase before a comma."""
     if left < 2 or doc[left - 1].text != ",":
         return None
     j = left - 2
-    while j >= 0 and left - j <= 8 and not (doc[j].is_punct and doc[j].tag_ != "POS") \
-            and doc[j].pos_ not in {"VERB", "AUX", "ADP"}:
+    while j >= 0 and left - j <= 8 and (_hyphenated(doc, j) or not (doc[j].is_punct and doc[j].tag_ != "POS")
+                                        and doc[j].pos_ not in {"VERB", "AUX", "ADP"}):
         j -= 1
-    return j + 1, left - 1
+    j += 1
+    while j < left - 1 and doc[j].pos_ == "CCONJ":
+        j += 1  # "Ouédraogo, and two reporters, Mariam Sawadogo": the title without its "and"
+    return j, left - 1
 
 
 def _appos_after(doc: Doc, end: int) -> tuple[int, int] | None:
     """"Esther Kahindo, a market trader in the city": the phrase after a comma."""
-    if end >= len(doc) - 2 or doc[end].text != ",":
-        return None
+    if end >= len(doc) - 2 or doc[end].text != "," or doc[end + 1].pos_ == "CCONJ":
+        return None  # "Rivera, and the rebel commander Marta Ocampo": the next conjunct's title
     j = end + 1
     stop = min(len(doc), end + 10)
     k = j
