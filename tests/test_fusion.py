@@ -136,7 +136,7 @@ def test_places_and_sides() -> None:
     assert not fusion.places_compatible(ayorou, niamey)  # ~190 km
     assert fusion.places_compatible(ayorou, niger) and not fusion.places_compatible(ayorou, mali)
     assert fusion.places_compatible(None, ayorou)
-    assert fusion._outlet("The Harbour Times") == "harbour" and fusion._outlet("Meridian News Agency") == "meridian"
+    assert fusion.outlet_key("The Harbour Times") == "harbour" and fusion.outlet_key("Meridian News Agency") == "meridian"
 
 
 def test_fuse_store_saves_and_lists(records: dict[str, ArticleRecord]) -> None:

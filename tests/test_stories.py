@@ -244,3 +244,14 @@ def test_story_settings_reach_the_index(monkeypatch):
     monkeypatch.setenv("WIREWATCH_STORY_WINDOW_DAYS", "3")
     cfg = _config_from_settings(None)
     assert (cfg.max_open, cfg.window_days) == (50, 3)
+
+
+def test_labels_leave_out_the_reporting_outlet(analyse_text):
+    from wirewatch.stories import label_parts
+
+    rec = analyse_text("NAIROBI, Kenya (Continental Press) — Amnesty International condemned the arrests "
+                       "of 40 protesters in Nairobi on Thursday.", published="2026-03-13")
+    rec.article.source = "Continental Press"
+    actors, places = label_parts(rec)
+    assert "Amnesty International" in actors and "Continental Press" not in actors
+    assert places == ["Nairobi"]

@@ -314,14 +314,14 @@ def _shingles(text: str, k: int = 4) -> set[str]:
     return {" ".join(w[i:i + k]) for i in range(max(1, len(w) - k + 1))}
 
 
-def _outlet_keys(rec: ArticleRecord) -> set[str]:
+def outlet_keys(rec: ArticleRecord) -> set[str]:
     keys = set()
     for s in (rec.article.source, rec.article.author):
         if s:
-            keys.add(_outlet(s))
+            keys.add(outlet_key(s))
     m = _AGENCY.match(rec.article.text)
     if m:
-        keys.add(_outlet(m.group(1)))
+        keys.add(outlet_key(m.group(1)))
     return {k for k in keys if k}
 
 
@@ -330,7 +330,7 @@ GENERIC_OUTLET_WORDS = frozenset("""the by news agency press staff wire service 
     online media network international world""".split())
 
 
-def _outlet(name: str) -> str:
+def outlet_key(name: str) -> str:
     """'The Harbour Times' -> 'harbour', 'Meridian News Agency' -> 'meridian': the distinctive words."""
     words = [w for w in _norm(name).split() if w not in GENERIC_OUTLET_WORDS]
     return " ".join(words) if words else _norm(name)
@@ -352,7 +352,7 @@ def source_groups(records: Sequence[ArticleRecord]) -> dict[str, int]:
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    outlets = {r.article.id: _outlet_keys(r) for r in records}
+    outlets = {r.article.id: outlet_keys(r) for r in records}
     sh = {r.article.id: _shingles(r.article.text) for r in records}
     for a, b in ((x, y) for i, x in enumerate(ids) for y in ids[i + 1:]):
         if outlets[a] & outlets[b]:

@@ -480,7 +480,11 @@ def main_year(vec: dict[str, float]) -> str | None:
 
 def label_parts(record: ArticleRecord) -> tuple[list[str], list[str]]:
     """Actor names (people, organisations, groups) and the most specific place names of an article."""
-    actors = [e.name for e in record.entities if e.type in {"PERSON", "ORG", "NORP"}]
+    from .fusion import outlet_key, outlet_keys
+
+    own = outlet_keys(record)  # "NAIROBI, Kenya (Continental Press) -": the outlet reports, it does not act
+    actors = [e.name for e in record.entities if e.type in {"PERSON", "ORG", "NORP"}
+              and not (e.type == "ORG" and outlet_key(e.name) in own)]
     specific = [p.name for p in record.places if p.feature not in {"country", "region", "continent"}]
     return actors, specific or [p.name for p in record.places]
 
