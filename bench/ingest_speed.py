@@ -162,23 +162,24 @@ def main() -> None:
             w, wo = sum(rates["with"]) / 2, sum(rates["without"]) / 2
             print(f"story clustering: ingest with stories runs at {w / wo:.2f} x ingest without "
                   f"({1 - w / wo:+.1%} cost; issue 5 budget: at most 10%)")
-        if args.skip_bare:
-            return
-        arts = [article_from_mapping(r, f"row{i}") for i, r in enumerate(rows)]
-        ex = Extractor()
-        nlp = ex.nlp
-        list(nlp.pipe([a.text for a in arts[:8]]))  # warm up
-        t = time.monotonic()
-        for _ in nlp.pipe((a.text for a in arts), batch_size=ex.settings.batch_size):
-            pass
-        bare = len(arts) / (time.monotonic() - t)
-        t = time.monotonic()
-        for _ in ex.extract_many(arts):
-            pass
-        extraction = len(arts) / (time.monotonic() - t)
-        print(f"{'bare nlp.pipe':<16}{bare:8.1f} articles/s")
-        print(f"{'extraction':<16}{extraction:8.1f} articles/s   {extraction / bare:5.2f} x bare")
+        if not args.skip_bare:
+            arts = [article_from_mapping(r, f"row{i}") for i, r in enumerate(rows)]
+            ex = Extractor()
+            nlp = ex.nlp
+            list(nlp.pipe([a.text for a in arts[:8]]))  # warm up
+            t = time.monotonic()
+            for _ in nlp.pipe((a.text for a in arts), batch_size=ex.settings.batch_size):
+                pass
+            bare = len(arts) / (time.monotonic() - t)
+            t = time.monotonic()
+            for _ in ex.extract_many(arts):
+                pass
+            extraction = len(arts) / (time.monotonic() - t)
+            print(f"{'bare nlp.pipe':<16}{bare:8.1f} articles/s")
+            print(f"{'extraction':<16}{extraction:8.1f} articles/s   {extraction / bare:5.2f} x bare")
         for w in (int(x) for x in args.workers.split(",") if x.strip()):
+            if args.skip_bare:
+                sys.exit("--workers needs the bare rate: drop --skip-bare or pass --workers ''")
             r = run_ingest(corpus, w, tmp)
             cores = max(w, 1)
             print(f"{'ingest -w' + str(w):<16}{r['steady']:8.1f} articles/s steady ({r['e2e']:.1f} e2e)   "
