@@ -387,6 +387,22 @@ def _known_names_re() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])")
 
 
+def _word_edge(text: str, i: int) -> bool:
+    """Whether position i is outside a word (or outside the text): the edge of a whole-name match."""
+    return i < 0 or i >= len(text) or not (text[i].isalnum() or text[i] in "_-")
+
+
+def _repeat(doc: Doc, start: int, end: int, src: RawMention,
+            taken: list[tuple[int, int]]) -> RawMention | None:
+    span = doc.char_span(start, end)
+    if span is None or any(s < span.end and span.start < e for s, e in taken):
+        return None
+    if span.start > 0 and doc[span.start - 1].is_title and doc[span.start - 1].pos_ == "PROPN" \
+            and not kb.is_title_word(doc[span.start - 1].text):
+        return None  # part of a longer name
+    return RawMention(span.start, span.end, src.label, src.country_hint, src.fixed, text=span.text)
+
+
 def _add_repeats(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
     """Every further occurrence of a name already found is a mention too (spaCy is inconsistent)."""
     doc = a.doc
@@ -401,19 +417,20 @@ def _add_repeats(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
                 forms.setdefault(last, RawMention(r.end - 1, r.end, "PERSON"))
     if not forms:
         return raws
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")(?![\w-])")
+    # str.find per form, longest first, rather than one alternation regex: compiling that regex
+    # anew for every article cost more than the whole search.
     taken = [(r.start, r.end) for r in raws]
     extra = []
-    for m in pattern.finditer(text):
-        span = doc.char_span(m.start(), m.end())
-        if span is None or any(s < span.end and span.start < e for s, e in taken):
-            continue
-        if span.start > 0 and doc[span.start - 1].is_title and doc[span.start - 1].pos_ == "PROPN" \
-                and not kb.is_title_word(doc[span.start - 1].text):
-            continue  # part of a longer name
-        src = forms[m.group(1)]
-        extra.append(RawMention(span.start, span.end, src.label, src.country_hint, src.fixed, text=span.text))
-        taken.append((span.start, span.end))
+    for form in sorted(forms, key=len, reverse=True):
+        at = text.find(form)
+        while at != -1:
+            end = at + len(form)
+            if _word_edge(text, at - 1) and _word_edge(text, end):
+                extra_m = _repeat(doc, at, end, forms[form], taken)
+                if extra_m is not None:
+                    extra.append(extra_m)
+                    taken.append((extra_m.start, extra_m.end))
+            at = text.find(form, at + 1)
     out = raws + extra
     out.sort(key=lambda r: r.start)
     return out
