@@ -323,12 +323,14 @@ def _compose(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
         if all(span.start <= r.start and r.end <= span.end for r in inside) and \
                 not any(r.start == span.start and r.end == span.end for r in inside):
             replace(RawMention(span.start, span.end, "ORG", None, True))
-    for i in range(n):
-        t = doc[i]
+    for t in doc:
+        i = t.i
+        r0 = by_start.get(i)
+        if r0 is None and not t.is_title:
+            continue  # every rule below starts at a capitalised word or a mention
         # "<Demonym|Country> [modifiers] army/police/forces"
         c = None
         width = 1
-        r0 = by_start.get(i)
         if t.is_title and (r0 is None or r0.label in {"NORP", "GPE"}):
             c = kb.country_of_demonym(t.text)
             if i + 1 < n and doc[i + 1].is_title and kb.country_of_demonym(f"{t.text} {doc[i + 1].text}"):
