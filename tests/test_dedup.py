@@ -73,12 +73,32 @@ def test_signatures_round_trip_and_index_rebuilds_from_store(tmp_path):
     store.put(ArticleRecord(article=art), source_id="wire", signature=sig)
     store.close()
 
-    store = open_store(db)  # a restart: a fresh index, rebuilt from the stored signatures
+    store = open_store(db)  # a restart: a fresh Deduper finds stored articles through the store's band index
     fresh = Deduper()
-    assert fresh.load(store) == 1
+    assert fresh.load(store) == 0  # put() banded the signature in the article's transaction
+    with store.transaction() as run:
+        run("DELETE FROM minhash_bands", ())  # a store written before the band table existed ...
+    assert fresh.load(store) == 1  # ... is banded on start
+    assert fresh.load(store) == 0
     assert fresh.classify(art.id, WIRE, store).kind == "exact"
     v = fresh.classify(text_id(COPY), COPY, store)
     assert (v.kind, v.original_id) == ("near", art.id)
     assert 0.6 <= v.similarity < 1.0
     assert fresh.classify(text_id(OTHER), OTHER, store).kind == "new"
     store.close()
+
+
+def test_stored_articles_leave_memory_and_are_found_in_the_store(tmp_path):
+    d = Deduper()
+    with open_store(str(tmp_path / "s.db")) as store:
+        v = d.classify(text_id(WIRE), WIRE, store)
+        d.admit(text_id(WIRE), v.minhash)
+        assert d.size == 1 and d.in_flight(text_id(WIRE))
+        art = Article(text=WIRE)
+        art.id = text_id(WIRE)
+        store.put(ArticleRecord(article=art), source_id="wire", signature=d.signature_bytes(v.minhash))
+        d.stored(art.id)
+        assert d.size == 0 and not d.in_flight(art.id)  # nothing of it is kept in memory
+        near = d.classify(text_id(COPY), COPY, store)
+        assert (near.kind, near.original_id) == ("near", art.id)
+        assert d.classify(text_id(OTHER), OTHER, store).kind == "new"

@@ -3,13 +3,15 @@
 Exact duplicates share the article id (sha256 of the normalised text).
 Near duplicates - syndicated wire copies with a new headline, a trimmed
 paragraph, a different dateline - are found with MinHash LSH (datasketch) over
-word shingles. The index lives in memory and is rebuilt on start from the
-signatures the store keeps beside each article (`Store.iter_signatures`), so a
-restarted ingest sees exactly what was stored before it.
+word shingles. The index of stored articles lives in the store (one row per LSH
+band of each signature, `band_keys`), written in the article's own transaction,
+so a restarted ingest sees exactly what was stored before it and memory stays
+flat however large the store grows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -36,6 +38,19 @@ THRESHOLD = 0.6
 SCHEME = "affine32"
 
 WORD = re.compile(r"\w+", re.UNICODE)
+# The on-disk index bands a signature into BANDS bands of ROWS values each. Fixed, not derived
+# from the threshold, so stored keys stay valid when --near-threshold changes: a pair at Jaccard
+# 0.6 shares a band with probability 1 - (1 - 0.6^4)^32 = 0.99 (0.87 at 0.5), and every candidate
+# is then checked against the threshold on its full signature.
+ROWS = 4
+
+
+def band_keys(signature: bytes) -> list[int]:
+    """Signed 64-bit keys of a signature's LSH bands (band number included, so bands never collide)."""
+    width = ROWS * 4  # 32-bit hash values
+    return [int.from_bytes(hashlib.blake2b(bytes((b,)) + signature[o:o + width], digest_size=8).digest(),
+                           "big", signed=True)
+            for b, o in enumerate(range(0, len(signature) - width + 1, width))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +71,12 @@ def shingles(text: str, k: int = SHINGLE_WORDS) -> set[bytes]:
 
 
 class Deduper:
-    """Decides new / exact / near for each incoming article, against the store and the in-flight ones."""
+    """Decides new / exact / near for each incoming article, against the store and the in-flight ones.
+
+    Stored articles are looked up through the store's band index (`Store.near_candidates`), so
+    memory does not grow with the store; only the articles in flight (admitted, not yet stored,
+    bounded by the ingest's queue) sit in an in-memory LSH.
+    """
 
     def __init__(self, *, threshold: float = THRESHOLD, num_perm: int = NUM_PERM):
         self.threshold = threshold
@@ -66,7 +86,7 @@ class Deduper:
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         # Admitted but not yet stored: id -> minhash (bounded by the ingest's in-flight limit).
         self._pending: dict[str, MinHash] = {}
-        self.size = 0
+        self.size = 0  # articles in the in-memory (in-flight) index
 
     def minhash(self, text: str) -> MinHash:
         m = MinHash(num_perm=self.num_perm, permutations=self._template.permutations, scheme=SCHEME)
@@ -84,20 +104,11 @@ class Deduper:
                        scheme=SCHEME)
 
     def load(self, store: Store) -> int:
-        """Rebuild the index from the store's signatures; returns how many were loaded."""
-        n = skipped = 0
-        with self._lsh.insertion_session() as session:
-            for aid, sig in store.iter_signatures():
-                m = self.from_bytes(sig)
-                if m is None:
-                    skipped += 1
-                    continue
-                if aid not in self._lsh:
-                    session.insert(aid, m)
-                    n += 1
-        if skipped:
-            log.warning("%d stored signatures were made with another num_perm and are not indexed", skipped)
-        self.size += n
+        """Make sure every stored signature is in the store's band index (stores written before it
+        existed); returns how many were added."""
+        n = store.band_missing_signatures()
+        if n:
+            log.info("banded %d stored signatures for the near-duplicate index", n)
         return n
 
     def classify(self, article_id: str, text: str, store: Store | None = None) -> Verdict:
@@ -105,19 +116,16 @@ class Deduper:
         if article_id in self._pending or (store is not None and store.has_article(article_id)):
             return Verdict("exact", original_id=article_id)
         m = self.minhash(text)
-        best: tuple[float, str] | None = None
-        for cand in self._lsh.query(m):
-            other = self._pending.get(cand) or (self._stored_minhash(store, cand) if store else None)
-            sim = m.jaccard(other) if other is not None else self.threshold
-            if best is None or (sim, cand) > best:
-                best = (sim, cand)
+        scored = [(m.jaccard(self._pending[c]), c) for c in self._lsh.query(m) if c in self._pending]
+        if store is not None:
+            for cand, sig in store.near_candidates(band_keys(self.signature_bytes(m))):
+                other = self.from_bytes(sig)
+                if other is not None:
+                    scored.append((m.jaccard(other), cand))
+        best = max(scored, default=None)
         if best is not None and best[0] >= self.threshold:
             return Verdict("near", original_id=best[1], similarity=round(float(best[0]), 4))
         return Verdict("new", minhash=m)
-
-    def _stored_minhash(self, store: Store, article_id: str) -> MinHash | None:
-        rows = store.execute("SELECT sig FROM minhashes WHERE article_id = ?", (article_id,))
-        return self.from_bytes(bytes(rows[0][0])) if rows else None
 
     def admit(self, article_id: str, m: MinHash) -> None:
         """Index a new article as soon as it is sent for analysis, so later copies link to it."""
@@ -131,11 +139,14 @@ class Deduper:
         return article_id in self._pending
 
     def stored(self, article_id: str) -> None:
-        """The article is durable: its signature is now in the store."""
-        self._pending.pop(article_id, None)
+        """The article is durable: its signature and bands are now in the store."""
+        self._forget(article_id)
 
     def failed(self, article_id: str) -> None:
         """Analysis failed: forget it, so a later copy becomes the first copy."""
+        self._forget(article_id)
+
+    def _forget(self, article_id: str) -> None:
         self._pending.pop(article_id, None)
         if article_id in self._lsh:
             self._lsh.remove(article_id)

@@ -304,6 +304,15 @@ class Store(ABC):
         """(article_id, MinHash signature bytes) of every stored article that has one."""
 
     @abstractmethod
+    def near_candidates(self, keys: Sequence[int]) -> list[tuple[str, bytes]]:
+        """(article_id, signature) of the stored articles sharing an LSH band key with `keys`."""
+
+    @abstractmethod
+    def band_missing_signatures(self) -> int:
+        """Write the band keys of stored signatures that have none (stores made before the band
+        table); returns how many signatures were banded."""
+
+    @abstractmethod
     def search_articles(self, query: str | None = None, filters: Filters | None = None, *,
                         limit: int = 50, cursor: str | None = None, **filter_kw: Any) -> Page[ArticleHit]:
         """Full-text search (all words must match, title and text; FTS5 / tsvector)

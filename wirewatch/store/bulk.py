@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import StoreError
 from ..models import ArticleRecord
 from .base import Store, StoredMeta
-from .sql import SQLStore, now_iso
+from .sql import BANDS_SQL, SQLStore, band_rows, now_iso
 
 # 12 parameters per article row: 400 rows stay far below SQLite's 32,766-variable limit
 # and PostgreSQL's 65,535, while one statement still covers a whole Dask partition.
@@ -107,6 +107,8 @@ def _write_children_many(store: SQLStore, items: Sequence[Pending]) -> None:
     if sigs:
         order.append(SIG_SQL)
         collected[SIG_SQL] = sigs  # type: ignore[assignment]
+        order.append(BANDS_SQL)
+        collected[BANDS_SQL] = [row for aid, sig in sigs for row in band_rows(aid, sig)]  # type: ignore[misc]
     copy = _copier(store)
     for sql in order:  # children only reference `articles`, already inserted above
         if copy is not None:

@@ -222,3 +222,15 @@ def m201_analyst_indexes(m: Migrator) -> None:
     """(name, country) keys of entities and places, so the API's actor and place lists page by index."""
     m.run("CREATE INDEX entities_name_country ON entities (name, (coalesce(country, '')))")
     m.run("CREATE INDEX places_name_country ON places (name, (coalesce(country, '')))")
+
+
+@migration(202, "minhash_bands")
+def m202_minhash_bands(m: Migrator) -> None:
+    """The near-duplicate index on disk: one row per LSH band of each stored signature, so ingest
+    keeps no index in memory that grows with the store (`dedup.band_keys`). Signatures stored before
+    this table existed are banded by `Store.band_missing_signatures` when ingest starts."""
+    m.run("""CREATE TABLE minhash_bands (
+        key {bigint} NOT NULL,
+        article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE)""")
+    m.run("CREATE INDEX minhash_bands_key ON minhash_bands (key)")
+    m.run("CREATE INDEX minhash_bands_article ON minhash_bands (article_id)")

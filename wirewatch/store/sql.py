@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from ..dedup import band_keys
 from ..errors import StoreError
 from ..models import (
     Article,
@@ -46,6 +47,13 @@ from .base import (
     decode_cursor,
     encode_cursor,
 )
+
+BANDS_SQL = "INSERT INTO minhash_bands (key, article_id) VALUES (?, ?)"
+
+
+def band_rows(article_id: str, signature: bytes) -> list[tuple[int, str]]:
+    """The rows of `minhash_bands` for one stored signature."""
+    return [(k, article_id) for k in band_keys(signature)]
 
 Row = tuple[Any, ...]
 Run = Callable[[str, Sequence[Any]], list[Row]]
@@ -339,6 +347,7 @@ class SQLStore(Store):
                 self._write_children(record)
                 if signature is not None:
                     self._run("INSERT INTO minhashes (article_id, sig) VALUES (?, ?)", (art.id, signature))
+                    self._run_many(BANDS_SQL, band_rows(art.id, signature))
         self._notify(record, StoredMeta(seq=seq, source_id=source_id, fetched_at=fetched_at,
                                         ingested_at=ingested))
         return True
@@ -528,6 +537,27 @@ class SQLStore(Store):
                 if aid in recs:
                     yield recs[aid]
             last = int(rows[-1][0])
+
+    def near_candidates(self, keys: Sequence[int]) -> list[tuple[str, bytes]]:
+        if not keys:
+            return []
+        marks = ", ".join("?" * len(keys))
+        rows = self.read("SELECT m.article_id, m.sig FROM minhashes m WHERE m.article_id IN "
+                         f"(SELECT b.article_id FROM minhash_bands b WHERE b.key IN ({marks}))", tuple(keys))
+        return [(str(aid), bytes(sig)) for aid, sig in rows]
+
+    def band_missing_signatures(self) -> int:
+        n = 0
+        while True:
+            rows = self.read("SELECT m.article_id, m.sig FROM minhashes m WHERE NOT EXISTS "
+                             "(SELECT 1 FROM minhash_bands b WHERE b.article_id = m.article_id) LIMIT 1000")
+            if not rows:
+                return n
+            with self.transaction() as run_many_rows:
+                for aid, sig in rows:
+                    for row in band_rows(str(aid), bytes(sig)):
+                        run_many_rows(BANDS_SQL, row)
+            n += len(rows)
 
     def iter_signatures(self) -> Iterator[tuple[str, bytes]]:
         last = ""
