@@ -145,7 +145,10 @@ def test_dev_articles_gold_places():
 
     ok = total = 0
     misses, wrong = [], []
-    for gold_path in sorted((EVAL / "dev").glob("*.gold.json")):
+    golds = sorted((EVAL / "dev").glob("*.gold.json"))
+    if not golds:
+        pytest.fail(f"{EVAL / 'dev'} has no gold files: the tests read ../shared/eval")
+    for gold_path in golds:
         gold = json.loads(gold_path.read_text("utf-8"))
         art = read_file(gold_path.with_name(gold_path.name.replace(".gold.json", ".txt")))
         items = [(g, s) for g in gold["places"] for s in _gold_spans(art.text, g)]
