@@ -74,18 +74,13 @@ class WatchQuery:
         unknown = set(v) - {f.name for f in fields(cls)}
         if unknown:
             raise WatchError(f"unknown watch field(s): {', '.join(sorted(unknown))}")
-        if "type" in v:
-            v["type"] = str(v["type"]).upper()
-            if v["type"] not in PLOVER_TYPES:
-                raise WatchError(f"type {raw['type']!r} is not a PLOVER type ({', '.join(PLOVER_TYPES)})")
-        if "status" in v:
-            v["status"] = str(v["status"]).lower()
-            if v["status"] not in STATUSES:
-                raise WatchError(f"status {raw['status']!r} is not one of {', '.join(STATUSES)}")
-        if "sector" in v:
-            v["sector"] = str(v["sector"]).upper()
-            if v["sector"] not in SECTORS:
-                raise WatchError(f"sector {raw['sector']!r} is not one of {', '.join(SECTORS)}")
+        for name, fold, allowed, says in (("type", str.upper, PLOVER_TYPES, "is not a PLOVER type ({})"),
+                                          ("status", str.lower, STATUSES, "is not one of {}"),
+                                          ("sector", str.upper, SECTORS, "is not one of {}")):
+            if name in v:
+                v[name] = fold(str(v[name]))
+                if v[name] not in allowed:
+                    raise WatchError(f"{name} {raw[name]!r} " + says.format(", ".join(allowed)))
         if "country" in v:
             v["country"] = str(v["country"]).upper()
         if "quantity_min" in v:
