@@ -32,6 +32,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .models import ArticleRecord, Entity, Event, Place
+from .nlp.events import HUMAN_GROUPS
 
 if TYPE_CHECKING:
     from .store.base import Duplicate, Store
@@ -129,8 +130,6 @@ def _norm(s: str) -> str:
 def _generic(e: Entity) -> bool:
     """An unnamed group ("gunmen", "attackers", "police officers"): its word says nothing about
     which group it is, so only its country and sector take part in matching."""
-    from .nlp.events import HUMAN_GROUPS
-
     return e.type == "NORP" and (e.name.islower() or e.name.lower() in HUMAN_GROUPS)
 
 

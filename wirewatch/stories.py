@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from .fusion import outlet_key, outlet_keys
 from .models import ArticleRecord
 
 if TYPE_CHECKING:
@@ -480,8 +481,6 @@ def main_year(vec: dict[str, float]) -> str | None:
 
 def label_parts(record: ArticleRecord) -> tuple[list[str], list[str]]:
     """Actor names (people, organisations, groups) and the most specific place names of an article."""
-    from .fusion import outlet_key, outlet_keys
-
     own = outlet_keys(record)  # "NAIROBI, Kenya (Continental Press) -": the outlet reports, it does not act
     actors = [e.name for e in record.entities if e.type in {"PERSON", "ORG", "NORP"}
               and not (e.type == "ORG" and outlet_key(e.name) in own)]

@@ -661,8 +661,10 @@ def extract(a: Analysis) -> None:
             # "Seven people were killed in fighting between Tajik and Kyrgyz troops": the fighting's
             # sides act on each other
             for p in _pobjs(tok, {"in", "during"}):
+                if (classify(p) or ("",))[0] != "ASSAULT":
+                    continue
                 sides = [e for q in _pobjs(p, {"between"}) for e in refs.entities_of(q)]
-                if len(sides) >= 2 and classify(p) is not None and classify(p)[0] == "ASSAULT":  # type: ignore[index]
+                if len(sides) >= 2:
                     actors, targets, reciprocal = sides[:1], sides[1:2], True
                     break
         targets = [e for e in targets if e.type in {"PERSON", "ORG", "GPE", "NORP"} and e not in actors]

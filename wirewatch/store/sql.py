@@ -553,10 +553,10 @@ class SQLStore(Store):
                              "(SELECT 1 FROM minhash_bands b WHERE b.article_id = m.article_id) LIMIT 1000")
             if not rows:
                 return n
-            with self.transaction() as run_many_rows:
+            with self.transaction() as run:
                 for aid, sig in rows:
                     for row in band_rows(str(aid), bytes(sig)):
-                        run_many_rows(BANDS_SQL, row)
+                        run(BANDS_SQL, row)
             n += len(rows)
 
     def iter_signatures(self) -> Iterator[tuple[str, bytes]]:
