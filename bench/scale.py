@@ -34,9 +34,8 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -50,19 +49,10 @@ from ingest_speed import make_corpus, write_corpus  # noqa: E402  (bench/ingest_
 from wirewatch.models import ArticleRecord  # noqa: E402
 
 
-@contextmanager
-def fresh_schema(base: str) -> Iterator[str]:
-    import psycopg
+def fresh_schema(base: str) -> AbstractContextManager[str]:
+    from wirewatch.store.postgres import scratch_schema
 
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return scratch_schema(base, "bench_")
 
 
 def ingest_rate(corpus: Path, pg: str, workers: int, extractor: Any) -> float:

@@ -38,7 +38,6 @@ def analyse_text(extractor):
 # --- the store contract suite runs on SQLite and on a real PostgreSQL (issue 4) ---
 
 import os  # noqa: E402
-import uuid  # noqa: E402
 
 PG_ENV = "WIREWATCH_TEST_PG"
 
@@ -57,16 +56,10 @@ def _pg_base_url() -> str:
 @pytest.fixture
 def pg_url():
     """A fresh, empty schema on the test PostgreSQL server, as a store URL; dropped afterwards."""
-    import psycopg
+    from wirewatch.store.postgres import scratch_schema
 
-    base = _pg_base_url()
-    schema = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with scratch_schema(_pg_base_url(), "t_") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from wirewatch.models import ArticleRecord
 from wirewatch.settings import load_settings
 from wirewatch.store import open_store
 from wirewatch.store.bulk import Pending, put_many
+from wirewatch.store.postgres import scratch_schema
 
 LONG = ("GENEVA — Negotiators from both delegations met for a third day of talks on prisoner exchanges, "
         "with mediators saying that a framework covering the release of detainees, the return of remains "
@@ -62,18 +62,8 @@ def client():
 @contextmanager
 def fresh_pg() -> Iterator[str]:
     """A new empty schema on the test server, as a store URL."""
-    import psycopg
-
-    base = _pg_base_url()
-    schema = "b_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with scratch_schema(_pg_base_url(), "b_") as url:
+        yield url
 
 
 def content(url: str) -> dict[str, Any]:

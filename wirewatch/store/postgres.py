@@ -13,6 +13,25 @@ from .sql import Row, SQLStore
 MIGRATION_LOCK = 0x77697265
 
 
+@contextmanager
+def scratch_schema(base_url: str, prefix: str = "scratch_") -> Iterator[str]:
+    """A new, empty schema on a PostgreSQL server, as a store URL that uses it; dropped on exit.
+    For tests and benchmarks that each need a store of their own on one server."""
+    import uuid
+
+    import psycopg
+
+    schema = prefix + uuid.uuid4().hex[:12]
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 def _pg(sql: str) -> str:
     """`?` placeholders to psycopg's `%s` (a literal `%` must be doubled first)."""
     return sql.replace("%", "%%").replace("?", "%s")
