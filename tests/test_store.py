@@ -156,6 +156,35 @@ def test_on_stored_hooks(store):
     assert seen == [(rec.article.id, "s6")]
 
 
+def test_on_write_hooks_commit_with_the_article(store):
+    """An on_write hook's rows commit with the article; a hook that fails half-way is undone
+    alone, and the article and the other hooks' rows still commit (on PostgreSQL too, where an
+    error would otherwise poison the whole transaction)."""
+    with store.transaction() as run:
+        run("CREATE TABLE hook_rows (article_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)", ())
+    order = []
+
+    def good(rec, meta):
+        with store.transaction() as run:
+            run("INSERT INTO hook_rows (article_id, seq) VALUES (?, ?)", (rec.article.id, meta.seq))
+        order.append("write")
+
+    def broken(rec, meta):
+        with store.transaction() as run:
+            run("INSERT INTO hook_rows (article_id, seq) VALUES (?, ?)", (rec.article.id + "-x", meta.seq))
+            run("INSERT INTO no_such_table VALUES (1)", ())  # fails after a write
+
+    store.on_write += [broken, good]
+    store.on_stored.append(lambda rec, meta: order.append("stored"))
+    rec = make_record(7)
+    assert store.put(rec, source_id="s7")
+    seq = store.get_meta(rec.article.id).seq
+    assert store.read("SELECT article_id, seq FROM hook_rows") == [(rec.article.id, seq)]
+    assert order == ["write", "stored"]  # inside the transaction first, after the commit second
+    assert store.put(rec, source_id="s7") is False  # nothing new: no hook runs
+    assert order == ["write", "stored"]
+
+
 def test_readers_only_see_whole_articles(store_url):
     """A second connection reading while one writes never sees an article without all its rows."""
     n = 40

@@ -429,7 +429,7 @@ def run_stories(store: Store, *, after: int) -> int:
 
     tracker = stories.attach(store)  # catch-up places every article not yet in a story, in seq order
     try:
-        store.on_stored.remove(tracker)
+        store.on_write.remove(tracker)
     except ValueError:
         pass
     ids = sorted({int(r[0]) for r in store.execute(

@@ -36,5 +36,5 @@ def analysis_hooks(store: Store, *, stories: bool = True, watches: bool = True,
         actor_kb.set_default(None)
         if watcher is not None:
             watcher.close()
-        if tracker is not None and tracker in store.on_stored:
-            store.on_stored.remove(tracker)
+        if tracker is not None and tracker in store.on_write:
+            store.on_write.remove(tracker)

@@ -527,7 +527,8 @@ def ensure_tables(store: Store) -> None:
 
 
 class StoryTracker:
-    """Keeps a store's stories up to date: hang `on_stored` on the store (see `attach`)."""
+    """Keeps a store's stories up to date: hang it on the store's `on_write` hooks (see `attach`), so an
+    article and its story membership commit together."""
 
     def __init__(self, store: Store, config: StoryConfig | None = None):
         self.store = store
@@ -570,13 +571,14 @@ class StoryTracker:
         label, top, place = make_label(s.actors, s.places, s.first, s.last)
         counts = json.dumps({"actors": dict(s.actors), "places": dict(s.places)}, ensure_ascii=False)
         row = (label, json.dumps(top, ensure_ascii=False), place, _d(s.first), _d(s.last), s.n, counts)
-        with self.store.transaction() as run:
-            if new:
-                run("INSERT INTO stories (label, actors, place, first_seen, last_seen, n_articles, counts, id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*row, sid))
-            else:
-                run("UPDATE stories SET label = ?, actors = ?, place = ?, first_seen = ?, last_seen = ?, "
-                    "n_articles = ?, counts = ? WHERE id = ?", (*row, sid))
+        with self.store.transaction() as run:  # as an `on_write` hook: the article's own transaction
+            # An upsert, not INSERT-or-UPDATE by `new`: the row is right even if an earlier article's
+            # commit failed after the index had counted it.
+            run("INSERT INTO stories (id, label, actors, place, first_seen, last_seen, n_articles, counts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET label = excluded.label, "
+                "actors = excluded.actors, place = excluded.place, first_seen = excluded.first_seen, "
+                "last_seen = excluded.last_seen, n_articles = excluded.n_articles, counts = excluded.counts",
+                (sid, *row))
             run("INSERT INTO story_articles (article_id, story_id, seq, day, similarity, features) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (record.article.id, sid, seq, _d(day), round(sim, 6), json.dumps(vec, ensure_ascii=False)))
@@ -604,7 +606,7 @@ def attach(store: Store, config: StoryConfig | None = None) -> StoryTracker:
     """
     tracker = StoryTracker(store, _config_from_settings(config))
     _catch_up(tracker)
-    store.on_stored.append(tracker)
+    store.on_write.append(tracker)
     return tracker
 
 

@@ -250,7 +250,7 @@ def _attach_stories(store: Store) -> None:
         from .. import stories
     except ImportError:
         return
-    if any(isinstance(cb, stories.StoryTracker) for cb in store.on_stored):
+    if any(isinstance(cb, stories.StoryTracker) for cb in store.on_write):
         return
     try:
         stories.attach(store)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Generic, Literal, TypeVar
 
@@ -217,14 +217,35 @@ class Store(ABC):
         #: Called after each newly stored article is committed, in the writing
         #: process, as `callback(record, meta)`. An exception in a callback is
         #: logged and does not undo or stop the write (the article is already
-        #: durable). Story clustering and watches hang themselves here.
+        #: durable). Watches hang themselves here: an alert never names an article
+        #: that could still roll back.
         self.on_stored: list[OnStored] = []
+        #: Called inside each new article's write transaction, after its rows and before
+        #: the commit, as `callback(record, meta)`. Writes a callback makes through
+        #: `transaction()` join that transaction, so derived rows (a story membership)
+        #: commit with the article or not at all, at no extra commit. A callback that
+        #: raises is rolled back to a savepoint and logged; the article still commits.
+        #: Story clustering hangs itself here.
+        self.on_write: list[OnStored] = []
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _notify_write(self, record: ArticleRecord, meta: StoredMeta) -> None:
+        """Run the `on_write` hooks; a back end calls this inside the article's transaction."""
+        for cb in list(self.on_write):
+            try:
+                with self._savepoint():
+                    cb(record, meta)
+            except Exception:  # a broken hook must not cost the article
+                log.exception("on_write callback %r failed for article %s", cb, record.article.id)
+
+    def _savepoint(self) -> AbstractContextManager[None]:
+        """Undo what a hook wrote if it raises; a store without nested transactions gets none."""
+        return nullcontext()
 
     def _notify(self, record: ArticleRecord, meta: StoredMeta) -> None:
         for cb in list(self.on_stored):
@@ -253,7 +274,8 @@ class Store(ABC):
         source_id: the stable id of where it came from (file path, URL, WARC record);
         fetched_at: when it was fetched (ISO); signature: the MinHash signature
         bytes of `wirewatch.dedup` so the near-duplicate index can be rebuilt.
-        Calls the `on_stored` hooks after commit when the article is new.
+        When the article is new, calls the `on_write` hooks before the commit and the
+        `on_stored` hooks after it.
         """
 
     @abstractmethod

@@ -39,10 +39,13 @@ class Pending:
     signature: bytes | None = None
 
 
-def put_many(store: Store, items: Sequence[Pending]) -> set[str]:
+def put_many(store: Store, items: Sequence[Pending], *, keep_order: bool = False) -> set[str]:
     """Write `items` in ONE transaction; returns the ids that were new (the others are left untouched).
 
-    Falls back to one `put` per record for a store that is not SQL-backed.
+    New articles get their `seq` in article-id order, so that concurrent writers inserting
+    overlapping batches take row locks in one order; `keep_order=True` (a single writer, such
+    as ingest) gives them `seq` in the order given instead. Falls back to one `put` per record
+    for a store that is not SQL-backed.
     """
     if not isinstance(store, SQLStore):
         return {p.record.article.id for p in items
@@ -51,7 +54,7 @@ def put_many(store: Store, items: Sequence[Pending]) -> set[str]:
         _check(p.record)
     # Sorted and unique: two writers inserting overlapping batches take row locks in the same order.
     by_id: dict[str, Pending] = {}
-    for p in sorted(items, key=lambda p: p.record.article.id):
+    for p in (items if keep_order else sorted(items, key=lambda p: p.record.article.id)):
         by_id.setdefault(p.record.article.id, p)
     ingested = now_iso()
     new: dict[str, int] = {}
@@ -70,10 +73,13 @@ def put_many(store: Store, items: Sequence[Pending]) -> set[str]:
             new.update({str(r[0]): int(r[1]) for r in rows})
         if new:
             _write_children_many(store, [by_id[aid] for aid in sorted(new)])
-    for aid in sorted(new, key=new.__getitem__):
-        p = by_id[aid]
-        store._notify(p.record, StoredMeta(seq=new[aid], source_id=p.source_id,
-                                           fetched_at=p.fetched_at, ingested_at=ingested))
+        metas = [(by_id[aid].record, StoredMeta(seq=seq, source_id=by_id[aid].source_id,
+                                                fetched_at=by_id[aid].fetched_at, ingested_at=ingested))
+                 for aid, seq in sorted(new.items(), key=lambda kv: kv[1])]
+        for rec, meta in metas:  # in seq order, as one `put` after another would
+            store._notify_write(rec, meta)
+    for rec, meta in metas:
+        store._notify(rec, meta)
     return set(new)
 
 

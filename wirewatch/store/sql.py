@@ -294,6 +294,21 @@ class SQLStore(Store):
         finally:
             self._depth = 0
 
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        """Inside a transaction: undo only what the block wrote if it raises (same SQL on both back ends).
+
+        PostgreSQL refuses every statement after an error until the transaction rolls back, so a
+        failing hook without one would cost the article it runs for."""
+        self._run("SAVEPOINT wirewatch_hook")
+        try:
+            yield
+        except BaseException:
+            self._run("ROLLBACK TO SAVEPOINT wirewatch_hook")
+            self._run("RELEASE SAVEPOINT wirewatch_hook")
+            raise
+        self._run("RELEASE SAVEPOINT wirewatch_hook")
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -348,8 +363,9 @@ class SQLStore(Store):
                 if signature is not None:
                     self._run("INSERT INTO minhashes (article_id, sig) VALUES (?, ?)", (art.id, signature))
                     self._run_many(BANDS_SQL, band_rows(art.id, signature))
-        self._notify(record, StoredMeta(seq=seq, source_id=source_id, fetched_at=fetched_at,
-                                        ingested_at=ingested))
+                meta = StoredMeta(seq=seq, source_id=source_id, fetched_at=fetched_at, ingested_at=ingested)
+                self._notify_write(record, meta)
+        self._notify(record, meta)
         return True
 
     def _write_children(self, rec: ArticleRecord) -> None:
