@@ -137,3 +137,55 @@ def test_dateline_country_counts_half_for_the_story_country(analyse_text):
     names = {e.id: e.name for e in rec.entities}
     eu = next(v for v in rec.events if names[v.actors[0]] == "European Union")
     assert [names[t] for t in eu.targets] == ["Madagascar"]
+
+
+def test_violence_with_victims_and_no_named_side_is_an_actorless_assault(analyse_text):
+    # The wire names no one who fought: the killing is still an ASSAULT, with no actor (RECORD.md).
+    rec = analyse_text("An uneasy calm held on Wednesday after Tuesday's shootout near Batken, which killed "
+                       "at least five people.", published="2026-03-11")
+    (v,) = [v for v in rec.events if v.type == "ASSAULT"]
+    places = {p.id: p.name for p in rec.places}
+    assert (v.actors, v.targets, v.status, v.date) == ([], [], "occurred", "2026-03-10")
+    assert (places[v.place], v.place_source, v.trigger.text) == ("Batken", "clause", "killed")
+    for text in ("A car bomb blast killed 12 people at a market in Kabul on Monday.",  # active: the blast killed
+                 "Five people were killed in a suicide explosion in Kabul on Monday, police said.",  # passive
+                 "Clashes near Isfara killed five people on Tuesday."):  # a lexicon noun with no sides
+        ev = [v for v in analyse_text(text, published="2026-03-11").events if v.type == "ASSAULT"]
+        assert [(v.actors, v.status) for v in ev] == [([], "occurred")], text
+        assert ev[0].date in {"2026-03-09", "2026-03-10"}, text
+
+
+def test_actorless_violence_needs_a_day_and_no_named_report(analyse_text):
+    quiet = ["Violence in the region has killed more than 40,000 people since 2009.",  # a standing conflict
+             "In September 2022, about 100 people were killed in fighting along the same section of the frontier.",
+             "A car bomb blast killed 12 people at a market in Kabul.",  # undated: nothing tells it from background
+             # an explosion with no weapon named is as likely an accident
+             "An explosion at a chemical plant in Tianjin killed 12 workers on Monday.",
+             "Three border guards had been killed, the ministry said."]  # no incident named at all
+    for text in quiet:
+        rec = analyse_text(text, published="2026-03-11")
+        assert not [v for v in rec.events if v.type == "ASSAULT"], text
+    # the clash with its sides is the report: no second, actorless one from "killed"
+    rec = analyse_text("Clashes between Kyrgyz and Tajik troops killed five people on Tuesday.", published="2026-03-11")
+    assault = [v for v in rec.events if v.type == "ASSAULT"]
+    assert assault and all(v.actors for v in assault)
+
+
+def test_a_dated_event_noun_as_subject_is_an_event_without_actor(analyse_text):
+    rec = analyse_text("Party leader Chikondi Mwale said the March 20 protests would still go ahead.",
+                       published="2026-03-13")
+    assert [(v.type, v.actors, v.status, v.date, v.trigger.text) for v in rec.events] == [
+        ("PROTEST", [], "planned", "2026-03-20", "protests")]
+    # ... but not when the article already reports that day's event with its actors: a recap
+    rec = analyse_text("Russia and Ukraine exchanged 190 prisoners on Saturday. Saturday's swap was the third "
+                       "this year.", published="2026-03-15")
+    assert all(v.actors for v in rec.events) and {v.date for v in rec.events} == {"2026-03-14"}
+
+
+def test_refusing_to_accept_is_a_rejection_by_the_party(analyse_text):
+    rec = analyse_text("LILONGWE, Malawi — Grace Phiri said the United Democratic Alliance could challenge the "
+                       "results in court. Opposition leader Chikondi Mwale accused the commission of bias and said "
+                       "his party would not accept the winners.", published="2026-03-10")
+    assert ("REJECT", ["United Democratic Alliance"], [], "occurred") in _events(rec)
+    rec = analyse_text("The rebels did not accept the offer. Moscow would not support the plan.")
+    assert [(t, s) for t, _, _, s in _events(rec)] == [("REJECT", "occurred"), ("REJECT", "occurred")]

@@ -176,3 +176,92 @@ def test_unnamed_groups_are_matched_by_code_not_word() -> None:
     attackers = Entity("e2", "Attackers", "NORP", country="NGA")
     ansar = Entity("e3", "Ansaru", "ORG", country="NGA", sector="REB")
     assert fusion._generic(gunmen) and fusion._generic(attackers) and not fusion._generic(ansar)
+
+
+BATKEN = [
+    ("BATKEN, Kyrgyzstan (Meridian) — Kyrgyz and Tajik border guards exchanged fire on Tuesday at a disputed "
+     "section of the frontier near Batken, killing four people, Kyrgyzstan's border service said.",
+     "2026-03-10", "Meridian News Agency"),
+    ("DUSHANBE, Tajikistan (Continental Press) — Seven people were killed on Tuesday in fighting between Tajik "
+     "and Kyrgyz border troops near the Tajik town of Isfara, Tajikistan's border service said.",
+     "2026-03-10", "Continental Press"),
+    ("BISHKEK, Kyrgyzstan (Daily Sentinel) — An uneasy calm held on Wednesday along the Kyrgyz-Tajik border "
+     "after Tuesday's shootout near Batken, which killed at least five people according to local health officials.",
+     "2026-03-11", "Daily Sentinel"),
+]
+
+
+@pytest.fixture(scope="module")
+def batken(extractor) -> list[ArticleRecord]:
+    from wirewatch.nlp.pipeline import extract
+
+    return [extract(t, published=p, source=s, extractor=extractor) for t, p, s in BATKEN]
+
+
+def test_a_report_naming_no_actor_joins_the_event_with_its_figure(batken: list[ArticleRecord]) -> None:
+    """The Sentinel names no one who fought; its ASSAULT (no actor) of the same day and place joins
+    both directions of the clash the others report, and brings its own toll into the conflict."""
+    sentinel = batken[2]
+    assert [(v.type, v.actors, v.date) for v in sentinel.events] == [("ASSAULT", [], "2026-03-10")]
+    fused = [f for f in fusion.fuse_records(batken) if f.type == "ASSAULT"]
+    assert len(fused) == 2  # Kyrgyz on Tajik, Tajik on Kyrgyz
+    for f in fused:
+        assert (f.n_articles, f.n_sources, f.date, f.conflicts) == (3, 3, "2026-03-10", ["killed"])
+        assert [(c.value, c.sources) for c in f.claims["killed"]] == [
+            (4, ("Meridian News Agency",)), (7, ("Continental Press",)), (5, ("Daily Sentinel",))]
+        assert sentinel.article.id == f.supports[-1].article_id and f.actors  # the named reports name it
+    assert {tuple(f.actor_countries) for f in fused} == {("KGZ",), ("TJK",)}
+
+
+def test_a_report_naming_no_actor_needs_a_matching_day(batken: list[ArticleRecord]) -> None:
+    import dataclasses
+
+    sentinel = batken[2]
+    for day in (None, "2026-03-20"):
+        ev = dataclasses.replace(sentinel.events[0], date=day)
+        moved = dataclasses.replace(sentinel, events=[ev])
+        fused = [f for f in fusion.fuse_records([*batken[:2], moved]) if f.type == "ASSAULT"]
+        alone = [f for f in fused if f.supports[0].article_id == sentinel.article.id]
+        assert len(alone) == 1 and alone[0].n_articles == 1 and not alone[0].actors, day
+        assert all(f.n_sources == 2 for f in fused if f is not alone[0]), day
+
+
+def test_a_border_province_and_a_town_across_it() -> None:
+    batken_region = Place("p1", "Batken", country="KGZ", lat=40.06, lon=70.82, feature="admin1")
+    isfara = Place("p2", "Isfara", country="TJK", lat=40.13, lon=70.63, feature="city")  # ~18 km
+    dushanbe = Place("p3", "Dushanbe", country="TJK", lat=38.54, lon=68.78, feature="city")  # ~240 km
+    tajikistan = Place("p4", "Tajikistan", country="TJK", lat=38.9, lon=71.0, feature="country")
+    assert fusion.places_compatible(batken_region, isfara) and fusion.places_compatible(isfara, batken_region)
+    assert not fusion.places_compatible(batken_region, dushanbe)
+    assert not fusion.places_compatible(batken_region, tajikistan)  # a country is never across a border
+
+
+@pytest.mark.slow
+def test_sample_corpus_fuses_batken_and_malawi(extractor) -> None:
+    """wirewatch/sample/README.md: f3's actorless toll joins the Batken clash; in the Malawi story
+    h3's refusal joins h2's rejection and h5's "March 20 protests" join h4's call for them."""
+    from wirewatch import stories
+    from wirewatch.sample import sample_articles, sample_key
+    from wirewatch.store import open_store
+
+    arts = [a for a in sample_articles() if "kyrgyz" in sample_key(a) or "malawi" in sample_key(a)]
+    pages = {"malawi-byelection-results": "h1", "malawi-opposition-rejects-results": "h2",
+             "malawi-recount-demand": "h3", "malawi-police-teargas-opposition": "h4",
+             "malawi-opposition-court-petition": "h5"}  # the WARC pages' URLs (scripts/sample_pages/pages.json)
+    key = {a.id: pages.get(sample_key(a).rsplit("/", 1)[-1], sample_key(a)[:2]) for a in arts}
+    with open_store(":memory:") as store:
+        stories.attach(store)
+        for a, r in zip(arts, extractor.extract_many(arts), strict=True):
+            store.put(r, source_id=a.path)
+        fused = fusion.fuse_store(store)
+    got = [((f.type, f.status, f.date, tuple(sorted({key[s.article_id] for s in f.supports}))), f)
+           for f in fused if f.n_articles > 1]
+    clash = [f for k, f in got if k == ("ASSAULT", "occurred", "2026-03-10", ("f1", "f2", "f3"))]
+    assert len(clash) == 2 and all(f.n_sources == 3 and f.conflicts == ["killed"] for f in clash)
+    assert all([c.value for c in f.claims["killed"]] == [4, 7, 5] for f in clash)
+    (reject,) = [f for k, f in got if k == ("REJECT", "occurred", "2026-03-10", ("h2", "h3"))]
+    assert reject.actors == ["United Democratic Alliance"] and reject.n_sources == 2
+    (protest,) = [f for k, f in got if k == ("PROTEST", "planned", "2026-03-20", ("h4", "h5"))]
+    assert protest.actors == ["Chikondi Mwale"] and protest.n_sources == 2
+    # the two clash directions, the Tajik blame (f1 + f2), and these two; nothing else joins
+    assert sorted(k[0] for k, _ in got) == ["ACCUSE", "ASSAULT", "ASSAULT", "PROTEST", "REJECT"]

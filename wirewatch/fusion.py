@@ -5,7 +5,10 @@ story (within one article: carry the same date or a shared named actor), have th
 type and status class, their actors and targets are
 compatible (a shared name or surname, or a shared country code; a side that is
 missing is compatible with anything), their places are within `PLACE_KM` (or one
-is a country/region containing the other) and their dates within `DATE_DAYS`.
+is a country/region containing the other) and their dates within `DATE_DAYS`. A report that
+names no actor ("Tuesday's shootout, which killed five") decides nothing: once the named reports
+are clustered it joins the fused event it fits best (both dated, within `DATE_DAYS`, places
+compatible), and both directions of a reciprocal one; undated, it stays apart.
 
 A fused event keeps every supporting mention (article, event, sentence span),
 counts mentions, articles (wire copies recorded by the store included) and
@@ -222,11 +225,18 @@ def km(a: Place, b: Place) -> float | None:
 
 
 def places_compatible(a: Place | None, b: Place | None) -> bool:
-    """Within PLACE_KM, or one is a coarse area (country, province) of the other's country."""
+    """Within PLACE_KM, or one is a coarse area (country, province) of the other's country, or a
+    province whose point is within PLACE_KM of a town across its border."""
     if a is None or b is None:
         return True
     if a.feature in COARSE or b.feature in COARSE:
         if a.country and b.country and a.country != b.country:
+            # A province on a border and a town just across it ("near Batken", read as Batken
+            # region, and Isfara in Tajikistan, 18 km away) can be one place; countries cannot.
+            coarse, fine = (a, b) if a.feature in COARSE else (b, a)
+            if coarse.feature == "admin1" and fine.feature not in COARSE:
+                d = km(a, b)
+                return d is not None and d <= PLACE_KM
             return False
         if a.feature == "admin1" and b.feature == "admin1" and a.admin1 != b.admin1:
             return False
@@ -263,6 +273,11 @@ class _Report:
     def status_class(self) -> str:
         return STATUS_CLASS.get(self.ev.status, self.ev.status)
 
+    @property
+    def unnamed(self) -> bool:
+        """The report names no actor ("Tuesday's shootout, which killed five")."""
+        return not self.ev.actors
+
 
 def _reports(records: Sequence[ArticleRecord]) -> list[_Report]:
     out: list[_Report] = []
@@ -290,6 +305,10 @@ def same_event(a: _Report, b: _Report) -> bool:
     if a.ev.type != b.ev.type or a.status_class != b.status_class:
         return False
     if a.day and b.day and abs((a.day - b.day).days) > DATE_DAYS:
+        return False
+    if (a.unnamed or b.unnamed) and not (a.day and b.day):
+        # A report that names no actor ("a car bomb killed 12") is told apart from the story's other
+        # events of its type only by its date and place: without a date on both sides it stays apart.
         return False
     if a.rec is b.rec and not (a.day and a.day == b.day) and not (a.actors.keys & b.actors.keys) \
             and not _unnamed_recap(a, b):
@@ -406,15 +425,43 @@ def fuse_records(records: Sequence[ArticleRecord], *, story_id: int | None = Non
     groups_of = source_groups(records)
     reports = _reports(records)
     clusters: list[list[_Report]] = []
-    for rep in reports:
+    # Reports that name an actor are clustered first; a report naming none then joins the cluster it
+    # fits best, so it can support an event (and carry its casualty figure) but never decide which
+    # reports of named actors belong together.
+    for rep in [r for r in reports if not r.unnamed]:
         for cl in clusters:
-            if all(same_event(x, rep) for x in cl) and all(abs((x.day - rep.day).days) <= DATE_DAYS
-                                              for x in cl if x.day and rep.day):
+            if _fits(cl, rep):
                 cl.append(rep)
                 break
         else:
             clusters.append([rep])
+    for rep in [r for r in reports if r.unnamed]:
+        fitting = [cl for cl in clusters if _fits(cl, rep)]
+        if not fitting:
+            clusters.append([rep])
+            continue
+        # the best fit: most reports of the same day, then most independent sources, then the first formed
+        best = max(fitting, key=lambda cl: (sum(x.day == rep.day for x in cl),
+                                            len({groups_of[x.rec.article.id] for x in cl}), -clusters.index(cl)))
+        mentions = _mentions(best)
+        for cl in fitting:
+            # the two directions of one reciprocal report ("A and B exchanged fire": A on B, B on A)
+            # are one event: what supports one supports the other
+            if cl is best or _mentions(cl) == mentions:
+                cl.append(rep)
+    for cl in clusters:
+        cl.sort(key=lambda x: x.order)  # supports in report order; the earliest report names the event
+    clusters.sort(key=lambda cl: cl[0].order)
     return [_fused(cl, story_id, groups_of, copies) for cl in clusters]
+
+
+def _fits(cl: list[_Report], rep: _Report) -> bool:
+    return all(same_event(x, rep) for x in cl) and all(abs((x.day - rep.day).days) <= DATE_DAYS
+                                                       for x in cl if x.day and rep.day)
+
+
+def _mentions(cl: list[_Report]) -> set[tuple[str, int]]:
+    return {(x.rec.article.id, x.ev.sentence.start) for x in cl}
 
 
 def _pos(records: Sequence[ArticleRecord], r: ArticleRecord) -> int:

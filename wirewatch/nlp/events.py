@@ -8,6 +8,12 @@ definite descriptions ("the rebels", "the alliance"). Status is read from
 the clause: negation, conditionals, modals, future and planning verbs, and
 the verbs that govern the trigger ("agreed to withdraw" is planned; "denied
 that forces crossed" is negated). Speech is a quote, not an event.
+
+An event needs an actor, with two exceptions where the text names none but still reports one
+specific event (`_unnamed`): a killing by a violent incident ("a car bomb killed 12", "Tuesday's
+shootout, which killed five") and a dated event noun that is its clause's subject ("the March 20
+protests would go ahead"). Such an event has no actor, and is kept only when dated to a day and
+not already told, with its actors, in its sentence or on its day in the article.
 """
 
 from __future__ import annotations
@@ -163,6 +169,7 @@ def classify(tok: Token) -> tuple[str, str | None] | None:
     return None
 
 
+POLITICAL = {"PTY", "OPP"}  # a party in opposition is both
 HUMAN_GROUPS = {"protesters", "demonstrators", "gunmen", "attackers", "jihadists", "militants", "insurgents",
                 "assailants", "rioters", "students", "workers", "residents", "villagers", "civilians",
                 "fighters", "soldiers", "troops", "police", "officers", "journalists", "farmers", "herders",
@@ -226,6 +233,19 @@ class _Refs:
                 if pos < m.start < before:
                     best, pos = e, m.start
         return best
+
+    def _party_of(self, tok: Token, at: int) -> Entity | None:
+        """ "his party", "her opposition": the party of the politician the pronoun points back at -
+        the last organisation of unknown sector named in that politician's country, else the
+        politician, who stands for the party as "Turkey's mediator" stands for Turkey."""
+        poss = next((c for c in tok.children if c.dep_ == "poss" and c.lower_ in {"his", "her"}), None)
+        if poss is None:
+            return None
+        person = self._recent(at, lambda x: x.type == "PERSON")
+        if person is None or person.sector not in POLITICAL:
+            return None
+        return self._recent(at, lambda x: x.type == "ORG" and x.sector is None and x.country is not None
+                            and x.country == person.country) or person
 
     def _in_sentence(self, tok: Token, pred) -> Entity | None:
         """An entity named later in the same sentence ("rebels of ... the M23 movement")."""
@@ -298,8 +318,12 @@ class _Refs:
             if kind == "sector":
                 def pred(x: Entity) -> bool:
                     return x.type == "ORG" and x.sector == val
-                return self._recent(at, pred) or self._in_sentence(tok, pred) or \
+                found = self._recent(at, pred) or self._in_sentence(tok, pred) or \
                     (self.main_gpe if val in {"MIL", "POL"} else None)
+                if found is None and val in POLITICAL:
+                    found = self._recent(at, lambda x: x.type == "ORG" and x.sector in POLITICAL) \
+                        or self._party_of(tok, at)
+                return found
             if kind == "gov":
                 return self._recent(at, lambda x: x.type == "ORG" and x.sector == "GOV"
                                     and "ministry" not in fold(x.name)) or self.main_gpe
@@ -356,6 +380,18 @@ def _antecedent(clause: Token) -> Token:
 
 # A killing reported in the passive names its sides, if at all, in the fighting it happened in.
 CASUALTY_VERBS = {"kill", "wound", "injure", "massacre"}
+# Nouns of a violent incident the lexicon does not list as triggers (it lists "attack", "clash", ...):
+# "a mortar attack killed 12", "Tuesday's shootout, which killed five". Nouns of a standing conflict
+# ("violence", "war", "insurgency") are left out: "violence has killed 40,000 since 2009" is background.
+INCIDENT_NOUNS = {"shootout", "gunfight", "gunbattle", "firefight", "skirmish", "crossfire", "gunfire",
+                  "shooting", "bomb", "bombing", "grenade", "missile", "rocket", "drone", "mortar", "airstrike"}
+# A blast or explosion is an attack only when the text says what blew up as a weapon ("a car bomb
+# blast", "a suicide explosion"): "an explosion at a chemical plant killed 12" is an accident.
+EXPLOSION_NOUNS = {"blast", "explosion"}
+WEAPON_MODIFIERS = {"bomb", "car", "suicide", "roadside", "grenade", "mortar", "rocket", "missile", "drone",
+                    "ied", "terror", "terrorist", "shell", "artillery", "landmine", "mine"}
+# Verbs whose negation is a refusal: "would not accept the results", "does not recognise the vote".
+REFUSED_WHEN_NEGATED = {"support", "recognise", "recognize", "accept", "endorse"}
 
 
 def _agent(tok: Token) -> Token | None:
@@ -373,6 +409,48 @@ def _pobjs(tok: Token, preps: set[str]) -> list[Token]:
         if c.dep_ == "prep" and c.lower_ in preps:
             out.extend(g for g in c.children if g.dep_ == "pobj")
     return out
+
+
+def _incident(tok: Token | None) -> bool:
+    """Whether a noun names a violent incident ("the attack", "a car bomb blast", "clashes", "Tuesday's shootout")."""
+    if tok is None or tok.pos_ != "NOUN":
+        return False
+    if tok.lemma_.lower() in INCIDENT_NOUNS or tok.lower_ in INCIDENT_NOUNS:
+        return True
+    if tok.lemma_.lower() in EXPLOSION_NOUNS:
+        return any(c.dep_ in {"compound", "amod", "nmod"} and c.lemma_.lower() in WEAPON_MODIFIERS
+                   for c in tok.children)
+    word = tok.lower_ if tok.lower_ in lexicon()["nouns"] else tok.lemma_.lower()
+    return (lexicon()["nouns"].get(word) or [""])[0] == "ASSAULT"
+
+
+def _own_date(tok: Token) -> bool:
+    """Whether a noun carries its own date as a modifier: "Tuesday's shootout", "the March 20 protests"."""
+    return any(c.dep_ in {"poss", "compound", "nmod", "npadvmod"} and c.ent_type_ in {"DATE", "TIME"}
+               for c in tok.children)
+
+
+def _unnamed(tok: Token, etype: str) -> bool:
+    """Whether a trigger with no actor the text names still reports one specific event.
+
+    Wires often report violence without a perpetrator: "a car bomb killed 12", "clashes near X killed
+    five", "Tuesday's shootout, which killed at least five", "five people were killed in an
+    explosion". A killing (or wounding) whose subject, agent or in/during phrase is a violent
+    incident, and which has victims, is an ASSAULT by someone unnamed. An event noun that is the
+    subject of its clause and carries its own date ("the March 20 protests would go ahead") names a
+    scheduled or past event on its own. Such an event has no actor (RECORD.md: the text names none).
+    """
+    if tok.pos_ == "VERB" and etype == "ASSAULT" and tok.lemma_.lower() in CASUALTY_VERBS:
+        subj, passive = _subject(tok)
+        passive = passive or _agent(tok) is not None or any(c.dep_ == "auxpass" for c in tok.children)
+        if not passive:
+            obj = _object(tok)
+            return _incident(subj) and obj is not None and not _is_money(obj)
+        causes = [_agent(tok), *_pobjs(tok, {"in", "during"})]
+        return subj is not None and any(_incident(c) for c in causes)
+    if tok.pos_ == "NOUN" and tok.dep_ in {"nsubj", "nsubjpass"}:
+        return _own_date(tok)
+    return False
 
 
 def _status(tok: Token) -> str:
@@ -468,7 +546,7 @@ def _clause_tokens(trigger: Token) -> set[int]:
 
 def _place_for(a: Analysis, trigger: Token) -> tuple[str | None, str | None]:
     """A place named in the trigger's own clause (in/at/near X), else the dateline."""
-    clause = _clause_tokens(trigger)
+    clause = _clause_tokens(trigger) | (_relative_scope(trigger) or set())  # "the shootout near Batken, which killed"
     best, dist = None, 10**9
     for t in trigger.sent:
         if t.i not in clause or t.dep_ != "pobj" or t.head.lower_ not in {"in", "at", "near", "outside", "into", "from"}:
@@ -668,16 +746,18 @@ def extract(a: Analysis) -> None:
                     actors, targets, reciprocal = sides[:1], sides[1:2], True
                     break
         targets = [e for e in targets if e.type in {"PERSON", "ORG", "GPE", "NORP"} and e not in actors]
-        if not actors:
+        if not actors and not _unnamed(tok, etype):
             continue
-        if etype in OUTWARD_TYPES and not targets and refs.main_gpe is not None and refs.main_gpe not in actors \
+        if etype in OUTWARD_TYPES and actors and not targets and refs.main_gpe is not None and refs.main_gpe not in actors \
                 and all(_foreign(e, refs.main_gpe) for e in actors):
             # A foreign actor's aid, demand, condemnation or sanction with no named recipient is aimed
             # at the country the story is about ("the EU condemned ...", "RSF demanded ...").
             targets = [refs.main_gpe]
         status = _status(tok)
-        if etype == "SUPPORT" and status == "negated" and any(c.dep_ == "neg" for c in tok.children):
-            etype, mode, status = "REJECT", None, "occurred"  # "Moscow would not support", "does not recognise"
+        if etype in {"SUPPORT", "AGREE"} and status == "negated" and tok.lemma_.lower() in REFUSED_WHEN_NEGATED \
+                and any(c.dep_ == "neg" for c in tok.children):
+            # "Moscow would not support", "does not recognise", "his party would not accept the winners"
+            etype, mode, status = "REJECT", None, "occurred"
         if status == "occurred" and etype == "PROTEST" and tok.lemma_.lower() == "call":
             status = "planned"  # "called for demonstrations on Thursday": announced, not yet held
         if status == "occurred" and tok.lemma_.lower() in {"pledge", "promise", "vow"}:
@@ -694,7 +774,7 @@ def extract(a: Analysis) -> None:
             continue
         seen.add(key)
         conf = 0.5 + (0.15 if tok.pos_ in {"VERB", "AUX"} else 0.05) + (0.1 if targets else 0) \
-            + (0.1 if any(a.entity_of(t) for t in sent if t.dep_ in SUBJ) else 0)
+            + (0.1 if any(a.entity_of(t) for t in sent if t.dep_ in SUBJ) else 0) - (0.1 if not actors else 0)
         pairs = [(actors, targets)] + ([(targets, actors)] if reciprocal else [])
         for acts, tgts in pairs:
             events.append(Event(
@@ -704,6 +784,16 @@ def extract(a: Analysis) -> None:
                 sentence=Span(sent.start_char, sent.end_char), confidence=round(min(conf, 0.95), 2),
                 date_source=date_source, place_source=place_source,
             ))
+    # An event with no actor stands only where nothing else tells of it: its sentence names no side
+    # of an event of that type ("clashes between A and B killed five": the clash with its sides is
+    # the report), it is dated to a day (undated or a month, "about 100 were killed in fighting in
+    # September 2022", it is background), and the article has no named event of its type that day
+    # ("Russia and Ukraine exchanged prisoners on Saturday ... Saturday's swap was the third").
+    named = {(v.type, v.sentence.start) for v in events if v.actors}
+    dated = {(v.type, v.date[:10]) for v in events if v.actors and v.date}
+    events = [v for v in events if v.actors or (
+        (v.type, v.sentence.start) not in named and v.date and re.match(r"\d{4}-\d{2}-\d{2}", v.date)
+        and (v.type, v.date[:10]) not in dated)]
     for n, v in enumerate(events, 1):
         v.id = f"v{n}"
     a.events.extend(events)
