@@ -35,7 +35,8 @@ def test_written_numbers_ranges_and_of_phrases(analyse_text):
     low = next(q for q in rec.quantities if q.value == 3000)
     assert low.range_end == 4000 and low.of == "Rwandan troops"
     assert next(q for q in rec.quantities if q.value == 4).of == "servicemen"
-    assert next(q for q in rec.quantities if q.value == 18).approximate
+    at_least = next(q for q in rec.quantities if q.value == 18)
+    assert at_least.approximate and at_least.text == "at least 18 protesters"  # the span keeps its "at"
 
 
 def test_dates_and_ages_are_not_quantities(analyse_text):

@@ -193,6 +193,8 @@ def extract(a: Analysis) -> None:
             if doc[k].lower_ in APPROX_START:
                 approx = True
             k -= 1
+        if approx and k >= 0 and doc[k].lower_ == "at" and doc[k + 1].lower_ in {"least", "most"}:
+            k -= 1  # "at least five": the span keeps its "at"
         first = k + 1 if approx else start
         unit = None
         of = None
