@@ -16,7 +16,10 @@ Figures:
                   subprocess: "e2e" counts from process start (model loading included),
                   "steady" from when the first batch of each worker is stored to the last article
                   (from the store's timestamps)
+  bare nlp.pipe nN  spaCy alone with n_process=N, steady (as ingest): bare spaCy's own rate on N cores
   per core        steady rate / N / bare nlp.pipe rate  (the issue's target: >= 0.75)
+  x bare nN       steady rate / bare nlp.pipe nN rate: per core against bare spaCy's per-core rate
+                  when it, too, runs on N cores
   peak RSS        of the ingest process tree (writer + workers), sampled from /proc
 """
 
@@ -37,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # runs from a checkout without installing it
 DEV = ROOT.parent / "shared" / "eval" / "dev"
 SAMPLE = ROOT / "wirewatch" / "sample"
 
@@ -131,6 +135,16 @@ def run_ingest(corpus: Path, workers: int, tmp: Path, extra: tuple[str, ...] = (
             "e2e": summary["stored"] / wall, "steady": steady, "peak_mb": peak / 2**20}
 
 
+def bare_steady(nlp: object, texts: list[str], n_process: int, batch_size: int) -> float:
+    """Bare `nlp.pipe(n_process=N)` in articles/s, counted like ingest's steady rate: from when the
+    first round of batches (one per process) is done to the last article, so starting the
+    processes is left out."""
+    stamps = [time.monotonic() for _ in nlp.pipe(texts, batch_size=batch_size, n_process=n_process)]  # type: ignore[attr-defined]
+    k = min(batch_size * n_process, len(stamps) - 1)
+    span = stamps[-1] - stamps[k - 1]
+    return (len(stamps) - k) / span if span > 0 else 0.0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-n", type=int, default=300, help="articles in the corpus")
@@ -171,19 +185,27 @@ def main() -> None:
             for _ in nlp.pipe((a.text for a in arts), batch_size=ex.settings.batch_size):
                 pass
             bare = len(arts) / (time.monotonic() - t)
+            # spaCy's own N-process rate, steady like ingest's: what N cores give bare spaCy here
+            # (two processes on this VM's two vCPUs do not run twice as fast as one).
+            bare_n = {n: bare_steady(nlp, [a.text for a in arts], n, ex.settings.batch_size)
+                      for n in sorted({int(x) for x in args.workers.split(",") if x.strip()} - {0, 1})}
             t = time.monotonic()
             for _ in ex.extract_many(arts):
                 pass
             extraction = len(arts) / (time.monotonic() - t)
             print(f"{'bare nlp.pipe':<16}{bare:8.1f} articles/s")
+            for n, rate in bare_n.items():
+                print(f"{'bare nlp.pipe n' + str(n):<16}{rate:8.1f} articles/s steady   per core {rate / n / bare:5.2f} "
+                      f"x one process")
             print(f"{'extraction':<16}{extraction:8.1f} articles/s   {extraction / bare:5.2f} x bare")
         for w in (int(x) for x in args.workers.split(",") if x.strip()):
             if args.skip_bare:
                 sys.exit("--workers needs the bare rate: drop --skip-bare or pass --workers ''")
             r = run_ingest(corpus, w, tmp)
             cores = max(w, 1)
+            same = f"   {r['steady'] / bare_n[w]:5.2f} x bare n{w}" if w in bare_n else ""
             print(f"{'ingest -w' + str(w):<16}{r['steady']:8.1f} articles/s steady ({r['e2e']:.1f} e2e)   "
-                  f"{r['steady'] / bare:5.2f} x bare   per core {r['steady'] / cores / bare:5.2f}   "
+                  f"{r['steady'] / bare:5.2f} x bare   per core {r['steady'] / cores / bare:5.2f}{same}   "
                   f"{r['steady'] / extraction / cores:5.2f} x extraction per core   "
                   f"peak RSS {r['peak_mb']:.0f} MB   (stored {r['stored']}, dup {r['duplicates']}, "
                   f"errors {r['errors']})")

@@ -213,12 +213,17 @@ _BLOCKS: dict[str, Blocks] = {}
 def wirewatch_system(records: dict[str, ArticleRecord], config: StoryConfig) -> Clusterer:
     def run(stream: list[dict]) -> list[int]:
         index = StoryIndex(config)
-        out = []
+        out: list[int] = []
+        pos: dict[str, int] = {}
         for r in stream:
             rec = records[r["id"]]
             if r["id"] not in _BLOCKS:  # the blocks do not depend on the weights: compute once
                 _BLOCKS[r["id"]] = article_blocks(rec)
-            out.append(index.add(rec, vec=combine(_BLOCKS[r["id"]], config)).story_id)
+            a = index.add(rec, vec=combine(_BLOCKS[r["id"]], config))
+            pos[a.article_id] = len(out)
+            out.append(a.story_id)
+            for aid, _, to in a.moved:  # revisions (shadow promotions) move earlier articles
+                out[pos[aid]] = to
         return out
 
     return run

@@ -255,3 +255,66 @@ def test_labels_leave_out_the_reporting_outlet(analyse_text):
     actors, places = label_parts(rec)
     assert "Amnesty International" in actors and "Continental Press" not in actors
     assert places == ["Nairobi"]
+
+
+def two_quakes() -> list[ArticleRecord]:
+    """Three reports of a quake on Qeshm, then three of a quake in Bam that open with the same wire
+    background: the first Bam report joins the Qeshm story marginally (a shadow is seeded), the
+    second prefers that shadow and takes it out into a story of their own."""
+    qeshm = ("The quake destroyed the old market of Qeshm and the mosque of Qeshm; Ali Rezaei toured the ruins "
+             "of Qeshm and promised help for Qeshm.")
+    bam = ("An earthquake struck the desert city of Bam on {day}, flattening mud-brick homes and the ancient "
+           "citadel, officials said. Reza Tavakoli flew to Bam with tents, blankets and medical teams for the "
+           "survivors. {extra} ") + QUAKE.format(day="Sunday", extra="")
+    out = [rec("Quake hits Qeshm", QUAKE.format(day=day, extra=qeshm), None, people=("Ali Rezaei",),
+               place=("Qeshm", 127319, "IRN")) for day in ("Sunday", "Sunday night", "Monday")]
+    out += [rec("Earthquake flattens Bam", bam.format(day=day, extra=extra), None, people=("Reza Tavakoli",),
+                place=("Bam", 141736, "IRN"))
+            for day, extra in (("Friday", "Aid agencies appealed for donations."),
+                               ("Friday", "The citadel had stood for two thousand years."),
+                               ("Saturday", "Survivors slept in the streets."))]
+    return out
+
+
+def test_a_marginal_join_is_revised_when_its_own_story_appears() -> None:
+    recs = two_quakes()
+    idx = stories.StoryIndex(stories.StoryConfig(window_days=None))
+    got = [idx.add(r) for r in recs]
+    assert [a.story_id for a in got] == [1, 1, 1, 1, 2, 2]  # as first decided
+    assert got[3].similarity < stories.THRESHOLD + stories.SHADOW_BAND  # marginal: a shadow is seeded
+    assert got[4].moved == ((recs[3].article.id, 1, 2),)  # ... and promoted by the next Bam report
+    assert (idx.stories[1].n, idx.stories[2].n) == (3, 3)
+    assert [m.article_id for m in idx.stories[2].members] == [r.article.id for r in recs[3:]]
+    off = stories.StoryIndex(stories.StoryConfig(window_days=None, shadow_band=0))
+    assert [off.add(r).story_id for r in recs] == [1, 1, 1, 1, 1, 1]  # without revisions Bam stays merged
+
+
+def test_revisions_survive_a_restart_and_equal_recluster(tmp_path) -> None:
+    """Stopped while a shadow is open, a new process resumes with it: the store ends as an
+    uninterrupted ingest leaves it, and as `recluster` rebuilds it."""
+    cfg = stories.StoryConfig(window_days=None)
+    recs = two_quakes()
+    with open_store(str(tmp_path / "one.db")) as store:
+        stories.attach(store, cfg)
+        for r in recs:
+            store.put(r, source_id=r.article.id)
+        uninterrupted = assignments(store)
+        rows = store.execute("SELECT id, n_articles FROM stories ORDER BY id")
+    db = str(tmp_path / "two.db")
+    with open_store(db) as store:
+        tracker = stories.attach(store, cfg)
+        for r in recs[:4]:
+            store.put(r, source_id=r.article.id)
+        assert len(tracker.index.shadows) == 1
+        assert store.execute("SELECT count(*) FROM story_shadows") == [(1,)]
+    with open_store(db) as store:
+        tracker = stories.attach(store, cfg)
+        assert len(tracker.index.shadows) == 1  # resumed from the store
+        for r in recs[4:]:
+            store.put(r, source_id=r.article.id)
+        assert assignments(store) == uninterrupted
+        assert store.execute("SELECT id, n_articles FROM stories ORDER BY id") == rows == [(1, 3), (2, 3)]
+        assert store.execute("SELECT count(*) FROM story_shadows") == [(0,)]  # promoted, so gone
+        assert tracker.touched == {1, 2}
+        stories.recluster(store, cfg)
+        assert assignments(store) == uninterrupted

@@ -432,8 +432,9 @@ def run_stories(store: Store, *, after: int) -> int:
         store.on_write.remove(tracker)
     except ValueError:
         pass
+    # The stories of the new articles, and those a revision took earlier articles from.
     ids = sorted({int(r[0]) for r in store.execute(
-        "SELECT DISTINCT story_id FROM story_articles WHERE seq > ?", (after,))})
+        "SELECT DISTINCT story_id FROM story_articles WHERE seq > ?", (after,))} | tracker.touched)
     if ids:
         fusion.fuse_store(store, story_ids=ids)
     return len(ids)
