@@ -318,3 +318,13 @@ def test_revisions_survive_a_restart_and_equal_recluster(tmp_path) -> None:
         assert tracker.touched == {1, 2}
         stories.recluster(store, cfg)
         assert assignments(store) == uninterrupted
+
+
+def test_members_kept_for_revisions_stay_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(stories, "MAX_MEMBER_TERMS", 300)
+    idx = stories.StoryIndex(stories.StoryConfig(window_days=7))
+    for r in same_day_stream(60):
+        idx.add(r)
+        assert idx.member_terms == sum(len(m.unit) for s in idx.stories.values() for m in s.members)
+        assert idx.member_terms <= 300
+    assert any(s.members for s in idx.stories.values())  # the newest stories keep theirs

@@ -29,11 +29,14 @@ it: the seed leaves its host, the new article joins it in a new story, and the h
 members closer (average link) to the new story than to the rest of the host by `move_rel`
 follow (`Assignment.moved`; the tracker rewrites their rows). A shadow lapses when its
 host has gained `shadow_ttl` more members. Everything is decided from the order of adds,
-so `recluster` still equals incremental ingest; a restart rebuilds the stories from their
-stored (revised) members but not the pending shadows, so until they would have lapsed a
-restarted process can miss a revision an uninterrupted one would make. On ECB+ about 2%
-of articles promote a shadow and ~4% of articles are moved; placing an article costs
-about 25% more (one more postings pass over the shadows; a promotion is O(host members)).
+so `recluster` still equals incremental ingest; a restart replays the stored (revised)
+members in the order of adds and reloads the open shadows from `story_shadows`, so it
+resumes where the stopped process was (one caveat: members moved before the restart no
+longer carry their label names, so a later revision cannot take them off the old story's
+label counts). On ECB+ about 2% of articles promote a shadow and ~4% are moved; placing
+an article costs about 25% more (one more postings pass over the shadows; a promotion is
+O(host members)). Members are kept for this (the last MAX_MEMBERS of a story, at most
+MAX_MEMBER_TERMS vector terms over all stories), so memory stays bounded.
 
 Memory (issue 4). Only open stories are held, and only while they are open: a story
 leaves the index - and memory - when it has been quiet for RETIRE_WINDOWS windows,
@@ -123,6 +126,9 @@ SHADOW_REL = 0.06
 SHADOW_TTL = 10
 MOVE_REL = 0.03
 MAX_MEMBERS = 50
+# ... and all stories together keep at most this many terms of members' vectors (about 15 MB;
+# the least recently updated stories forget theirs first). Not reached on ECB+ (peak 136k).
+MAX_MEMBER_TERMS = 150_000
 # A story quiet for this many windows leaves the index (3 x 7 days by default).
 RETIRE_WINDOWS = 3
 # Memory bounds (issue 4), not fitted: a story index holding more than MAX_OPEN open stories
@@ -354,6 +360,7 @@ class StoryIndex:
         self._newest: date | None = None  # the latest article day seen, for retiring stories
         self.n_closed = 0  # stories that left the index (retired by date or evicted by max_open)
         self.held = 0  # term sums held by all open stories (bounded by max_held)
+        self.member_terms = 0  # terms of the members' vectors kept for revisions (bounded by MAX_MEMBER_TERMS)
         self.shadows: dict[int, _Shadow] = {}  # by the id the seed's story would take
         self._shadow_postings: dict[str, set[int]] = {}
         self._next_shadow = 1
@@ -512,7 +519,7 @@ class StoryIndex:
         s.actors -= Counter(m.actors)
         s.places -= Counter(m.places)
         # by id: a shadow restored after a restart holds its own copy of the member
-        s.members = [x for x in s.members if x.article_id != m.article_id]
+        self._set_members(s, [x for x in s.members if x.article_id != m.article_id])
         if m.day is not None:
             s.days[m.day] -= 1
             if s.days[m.day] <= 0:
@@ -542,8 +549,9 @@ class StoryIndex:
             bisect.insort(s.members, m, key=lambda x: x.n)
         else:
             s.members.append(m)
+        self.member_terms += len(m.unit)
         if len(s.members) > MAX_MEMBERS:
-            del s.members[: len(s.members) - MAX_MEMBERS]
+            self._set_members(s, s.members[len(s.members) - MAX_MEMBERS:])
         if m.day is not None:
             s.days[m.day] += 1
             s.first = m.day if s.first is None or m.day < s.first else s.first
@@ -630,6 +638,8 @@ class StoryIndex:
         cap = self.config.max_terms
         if cap is not None and len(self.df) > cap:
             self._prune_df(cap // 2)
+        if self.member_terms > MAX_MEMBER_TERMS:
+            self._forget_members(MAX_MEMBER_TERMS)
         return moved
 
     def _trim(self, s: _StoryState, keep: int) -> None:
@@ -643,10 +653,26 @@ class StoryIndex:
         self.held -= len(s.vec) - len(kept)
         s.vec = dict(kept)
 
+    def _set_members(self, s: _StoryState, members: list[_Member]) -> None:
+        """Replace a story's kept members, keeping `member_terms` (their unit vectors' size) true."""
+        self.member_terms += sum(len(m.unit) for m in members) - sum(len(m.unit) for m in s.members)
+        s.members = members
+
+    def _forget_members(self, cap: int) -> None:
+        """Drop the kept members of the least recently updated stories (never the one just updated)
+        until all stories together hold at most 90% of `cap` member vector terms: the oldest
+        stories lose only the chance to hand members on in a revision."""
+        order = sorted(self.stories, key=lambda i: (self.stories[i].touched, i))
+        for sid in order[:-1]:
+            if self.member_terms <= cap * 9 // 10:
+                break
+            self._set_members(self.stories[sid], [])
+
     def _close(self, sid: int) -> None:
         """A story leaves the index and memory: it can no longer be joined (its rows stay in the store)."""
         s = self.stories.pop(sid)
         self.held -= len(s.vec)
+        self._set_members(s, [])
         for t in s.vec:
             post = self._postings.get(t)
             if post is not None:
