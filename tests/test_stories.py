@@ -150,7 +150,7 @@ def test_quiet_stories_leave_the_index() -> None:
     assert sorted(idx.stories) == [1, 2] and idx.n_closed == 0
     idx.add(recs[4])  # 2026-06-08: more than three windows after the May stories
     assert sorted(idx.stories) == [3] and idx.n_closed == 2  # gone from memory, not just from scoring
-    assert all(sids == {3} for sids in idx._postings.values())
+    assert all(set(sids) == {3} for sids in idx._postings.values())
 
 
 def test_who_and_when_penalties_lower_the_score() -> None:
@@ -203,8 +203,10 @@ def test_open_stories_and_vocabulary_stay_bounded_on_a_same_day_stream() -> None
     assert max(s for s, _, _ in sizes) <= 20 and max(d for _, d, _ in sizes) <= 400
     assert max(h for _, _, h in sizes) <= 500 and all(len(s.vec) <= 40 for s in idx.stories.values())
     assert idx.n_closed + len(idx.stories) == idx._next_id - 1  # every story is open or closed
-    # the postings only hold open stories' terms
+    # the postings only hold open stories' terms, with the stories' own term sums
     assert set().union(*idx._postings.values()) <= set(idx.stories)
+    assert all(idx.stories[sid].vec[t] == v for t, post in idx._postings.items() for sid, v in post.items())
+    assert sum(len(p) for p in idx._postings.values()) == idx.held
     unbounded = stories.StoryIndex(stories.StoryConfig(window_days=7, max_open=None, max_terms=None,
                                                        max_story_terms=None, max_held=None))
     for r in same_day_stream(150):
