@@ -20,6 +20,9 @@ Figures:
   bare nlp.pipe nN  spaCy alone with n_process=N, steady (as ingest): bare spaCy's own rate on N cores
   per core        steady rate / N / bare nlp.pipe rate, bare measured right before and after
                   that ingest run (the issue's target: >= 0.75); --rounds R repeats and gives the median
+  per CPU second  the same steady window in CPU time of the whole ingest process tree (writer and
+                  workers), against bare nlp.pipe's articles per CPU second: per core, without the
+                  noise of other tenants' load on wall time
   x bare nN       steady rate / bare nlp.pipe nN rate: per core against bare spaCy's per-core rate
                   when it, too, runs on N cores
   peak RSS        of the ingest process tree (writer + workers), sampled from /proc
@@ -100,6 +103,33 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and all its descendants, waited-for
+    children included (from /proc)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:15]) / TICK  # utime stime cutime cstime
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def _at(samples: list[tuple[float, float]], when: float) -> float:
+    """The sampled CPU total at wall time `when`, interpolated between the two nearest samples."""
+    before = max((s for s in samples if s[0] <= when), default=samples[0])
+    after = min((s for s in samples if s[0] >= when), default=samples[-1])
+    if after[0] == before[0]:
+        return before[1]
+    return before[1] + (after[1] - before[1]) * (when - before[0]) / (after[0] - before[0])
+
+
 def run_ingest(corpus: Path, workers: int, tmp: Path, extra: tuple[str, ...] = ()) -> dict:
     db = tmp / f"bench-w{workers}-{time.monotonic_ns()}.db"
     cmd = [sys.executable, "-m", "wirewatch", "ingest", str(corpus), "--db", str(db), "--workers", str(workers),
@@ -108,12 +138,14 @@ def run_ingest(corpus: Path, workers: int, tmp: Path, extra: tuple[str, ...] = (
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     peak = 0
+    cpu: list[tuple[float, float]] = []  # (wall time, CPU seconds of the process tree)
     stop = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
             peak = max(peak, tree_rss(proc.pid))
+            cpu.append((time.time(), tree_cpu(proc.pid)))
             time.sleep(0.1)
 
     t = threading.Thread(target=sample, daemon=True)
@@ -134,8 +166,12 @@ def run_ingest(corpus: Path, workers: int, tmp: Path, extra: tuple[str, ...] = (
     k = max(1, min(CHUNK * max(workers, 1), len(stamps) // 3))  # a small corpus: skip its first third
     span = (stamps[-1] - stamps[k - 1]).total_seconds() if k >= 1 else 0.0
     steady = (len(stamps) - k) / span if span > 0 else 0.0
+    # The same window in CPU time of the whole process tree (writer + workers): articles per CPU
+    # second, which other tenants of a shared VM disturb far less than wall time.
+    used = _at(cpu, stamps[-1].timestamp()) - _at(cpu, stamps[k - 1].timestamp()) if cpu else 0.0
     return {"stored": summary["stored"], "duplicates": summary["duplicates"], "errors": summary["errors"],
-            "e2e": summary["stored"] / wall, "steady": steady, "peak_mb": peak / 2**20}
+            "e2e": summary["stored"] / wall, "steady": steady, "peak_mb": peak / 2**20,
+            "per_cpu_s": (len(stamps) - k) / used if used > 0 else 0.0}
 
 
 def bare_steady(nlp: object, texts: list[str], n_process: int, batch_size: int) -> float:
@@ -190,10 +226,13 @@ def main() -> None:
             nlp = ex.nlp
             list(nlp.pipe(texts[:8]))  # warm up
 
+            bare_cpu: list[float] = []  # bare nlp.pipe's articles per CPU second, every run
+
             def bare_rate() -> float:
-                t = time.monotonic()
+                t, c = time.monotonic(), time.process_time()
                 for _ in nlp.pipe(texts, batch_size=ex.settings.batch_size):
                     pass
+                bare_cpu.append(len(texts) / (time.process_time() - c))
                 return len(texts) / (time.monotonic() - t)
 
             bare = bare_rate()
@@ -204,12 +243,13 @@ def main() -> None:
             for _ in ex.extract_many(arts):
                 pass
             extraction = len(arts) / (time.monotonic() - t)
-            print(f"{'bare nlp.pipe':<16}{bare:8.1f} articles/s")
+            print(f"{'bare nlp.pipe':<16}{bare:8.1f} articles/s   {bare_cpu[0]:.1f} per CPU second")
             for n, rate in bare_n.items():
                 print(f"{'bare nlp.pipe n' + str(n):<16}{rate:8.1f} articles/s steady   per core {rate / n / bare:5.2f} "
                       f"x one process")
             print(f"{'extraction':<16}{extraction:8.1f} articles/s   {extraction / bare:5.2f} x bare")
         per_core: dict[int, list[float]] = {w: [] for w in workers}
+        per_cpu: dict[int, list[float]] = {w: [] for w in workers}
         for rnd in range(args.rounds if workers else 0):
             for w in workers:
                 # bare nlp.pipe right before and after each ingest run, so the ratio compares runs made
@@ -217,18 +257,23 @@ def main() -> None:
                 before = bare if rnd == 0 and w == workers[0] else bare_rate()
                 r = run_ingest(corpus, w, tmp)
                 ref = (before + bare_rate()) / 2
+                ref_cpu = (bare_cpu[-2] + bare_cpu[-1]) / 2
                 cores = max(w, 1)
                 per_core[w].append(r["steady"] / cores / ref)
+                per_cpu[w].append(r["per_cpu_s"] / ref_cpu)
                 same = f"   {r['steady'] / bare_n[w]:5.2f} x bare n{w}" if w in bare_n else ""
                 print(f"{'ingest -w' + str(w):<16}{r['steady']:8.1f} articles/s steady ({r['e2e']:.1f} e2e)   "
                       f"bare around it {ref:5.1f}   per core {per_core[w][-1]:5.2f}{same}   "
+                      f"per CPU second {r['per_cpu_s']:5.1f} = {per_cpu[w][-1]:4.2f} x bare   "
                       f"{r['steady'] / extraction / cores:5.2f} x extraction per core   "
                       f"peak RSS {r['peak_mb']:.0f} MB   (stored {r['stored']}, dup {r['duplicates']}, "
                       f"errors {r['errors']})")
         if args.rounds > 1:
             for w, got in per_core.items():
                 print(f"ingest -w{w} per core over {len(got)} rounds: median {statistics.median(got):.2f} "
-                      f"({', '.join(f'{x:.2f}' for x in got)}; target >= 0.75)")
+                      f"({', '.join(f'{x:.2f}' for x in got)}); in CPU time: median "
+                      f"{statistics.median(per_cpu[w]):.2f} ({', '.join(f'{x:.2f}' for x in per_cpu[w])}); "
+                      "target >= 0.75")
         if args.memory:
             sizes = [int(x) for x in args.memory.split(",")]
             peaks = []

@@ -36,7 +36,7 @@ on 36-45 alone - NOT met):
 | training topics (575) | wirewatch | - | - | 0.927 | 0.906 | - | - |
 | all 982 | wirewatch | 0.915 | 0.926 | **0.921** | **0.887** | 0.973 | 93 |
 | all 982 | TF-IDF single pass | 0.753 | 0.929 | 0.832 | 0.757 | 0.944 | 86 |
-| 36-45 alone | wirewatch | 0.962 | 0.914 | 0.937 | **0.922** | 0.966 | 24 |
+| 36-45 alone | wirewatch | 0.962 | 0.913 | 0.937 | **0.921** | 0.966 | 24 |
 | 36-45 alone | TF-IDF single pass | 0.740 | 0.880 | 0.804 | 0.718 | 0.897 | 25 |
 | 36-45 cut from the all run | wirewatch | 0.952 | 0.924 | 0.938 | 0.923 | 0.968 | 22 |
 

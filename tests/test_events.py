@@ -189,3 +189,15 @@ def test_refusing_to_accept_is_a_rejection_by_the_party(analyse_text):
     assert ("REJECT", ["United Democratic Alliance"], [], "occurred") in _events(rec)
     rec = analyse_text("The rebels did not accept the offer. Moscow would not support the plan.")
     assert [(t, s) for t, _, _, s in _events(rec)] == [("REJECT", "occurred"), ("REJECT", "occurred")]
+
+
+def test_a_response_aims_at_the_named_side_not_an_actorless_report(analyse_text):
+    rec = analyse_text("Al-Shabaab militants attacked a hotel in Mogadishu on Monday. A car bomb killed 12 people "
+                       "near the port on Tuesday. Somalia's President Hassan Sheikh Mohamud condemned the attack.",
+                       published="2026-03-11")
+    ents = {e.id: e.name for e in rec.entities}
+    (condemn,) = [v for v in rec.events if v.trigger.text == "condemned"]
+    assert [ents[t] for t in condemn.targets] == ["Al-Shabaab"]  # not the car bomb's empty side
+    # a negated SUPPORT verb of any kind is a refusal
+    rec = analyse_text("Moscow would not back the resolution.")
+    assert [(t, s) for t, _, _, s in _events(rec)] == [("REJECT", "occurred")]

@@ -317,7 +317,7 @@ def test_revisions_survive_a_restart_and_equal_recluster(tmp_path) -> None:
         assert assignments(store) == uninterrupted
         assert store.execute("SELECT id, n_articles FROM stories ORDER BY id") == rows == [(1, 3), (2, 3)]
         assert store.execute("SELECT count(*) FROM story_shadows") == [(0,)]  # promoted, so gone
-        assert tracker.touched == {1, 2}
+        assert tracker.touched == {1}  # the story the revision took an article from
         stories.recluster(store, cfg)
         assert assignments(store) == uninterrupted
 
@@ -330,3 +330,38 @@ def test_members_kept_for_revisions_stay_bounded(monkeypatch) -> None:
         assert idx.member_terms == sum(len(m.unit) for s in idx.stories.values() for m in s.members)
         assert idx.member_terms <= 300
     assert any(s.members for s in idx.stories.values())  # the newest stories keep theirs
+
+
+def test_a_seed_that_moved_along_cannot_be_promoted_again() -> None:
+    """Two marginal joins seed two shadows in one host; promoting the second moves the first seed
+    along, which must take its shadow with it (else a later promotion would put it in two stories)."""
+    idx = stories.StoryIndex(stories.StoryConfig(window_days=None))
+    x, y = {"x1": 1.0, "x2": 1.0}, {"y1": 1.0, "y2": 1.0}
+    for i in range(3):
+        idx.commit(1, dict(x), None, article_id=f"h{i}")
+    keys = []
+    for aid in ("A", "B"):
+        idx.commit(1, dict(y), None, article_id=aid)
+        idx._seed(1, idx.stories[1].members[-1])
+        keys.append(idx._next_shadow - 1)
+    v = dict(y)
+    idx._last = (v, idx._unit(v), ("promote", keys[1]))  # as `decide` leaves it for a promotion
+    moved = idx.commit(2, v, None, article_id="C")
+    assert sorted(moved) == [("A", 1, 2), ("B", 1, 2)]
+    assert idx.shadows == {}  # A's shadow left with A
+    assert (idx.stories[1].n, idx.stories[2].n) == (3, 3)
+    assert sorted(m.article_id for m in idx.stories[2].members) == ["A", "B", "C"]
+
+
+def test_a_shadow_whose_host_closed_is_dropped_at_restart_and_its_key_not_reused(tmp_path) -> None:
+    db = str(tmp_path / "s.db")
+    with open_store(db) as store:
+        stories.attach(store, stories.StoryConfig(window_days=None))
+        for r in corpus()[:2]:
+            store.put(r, source_id=r.article.id)
+        with store.transaction() as run:  # left by a process that stopped after the host had closed
+            run("INSERT INTO story_shadows (key, host, expires, seed) VALUES (?, ?, ?, ?)", (5, 99, 10, "{}"))
+    with open_store(db) as store:
+        tracker = stories.attach(store, stories.StoryConfig(window_days=None))
+        assert tracker.index.shadows == {} and tracker.index._next_shadow == 6
+        assert store.execute("SELECT count(*) FROM story_shadows") == [(0,)]

@@ -349,6 +349,7 @@ class _Ingest:
         for item, _ in ok:
             aid = item.article.id
             if aid in new:
+                new.discard(aid)  # the same article twice in one task (no de-duplication): stored once
                 self.stats.stored += 1
             else:
                 self.stats.unchanged += 1

@@ -390,7 +390,8 @@ INCIDENT_NOUNS = {"shootout", "gunfight", "gunbattle", "firefight", "skirmish", 
 EXPLOSION_NOUNS = {"blast", "explosion"}
 WEAPON_MODIFIERS = {"bomb", "car", "suicide", "roadside", "grenade", "mortar", "rocket", "missile", "drone",
                     "ied", "terror", "terrorist", "shell", "artillery", "landmine", "mine"}
-# Verbs whose negation is a refusal: "would not accept the results", "does not recognise the vote".
+# Agreeing verbs whose negation is a refusal, as every negated SUPPORT is: "would not accept the
+# results" (and "would not back", "does not recognise the vote").
 REFUSED_WHEN_NEGATED = {"support", "recognise", "recognize", "accept", "endorse"}
 
 
@@ -689,7 +690,7 @@ def extract(a: Analysis) -> None:
                         break
             if not targets and obj is not None and etype in RESPONSE_TYPES:
                 about = classify(obj) if obj.pos_ == "NOUN" else None
-                earlier = next((v for v in reversed(events) if about and v.type == about[0]), None)
+                earlier = next((v for v in reversed(events) if about and v.type == about[0] and v.actors), None)
                 if earlier is not None:
                     # "rejected the sanctions": aimed at whoever imposed them, as reported earlier
                     targets = [a.by_id[x] for x in earlier.actors if x in a.by_id]
@@ -754,8 +755,8 @@ def extract(a: Analysis) -> None:
             # at the country the story is about ("the EU condemned ...", "RSF demanded ...").
             targets = [refs.main_gpe]
         status = _status(tok)
-        if etype in {"SUPPORT", "AGREE"} and status == "negated" and tok.lemma_.lower() in REFUSED_WHEN_NEGATED \
-                and any(c.dep_ == "neg" for c in tok.children):
+        if status == "negated" and any(c.dep_ == "neg" for c in tok.children) and (
+                etype == "SUPPORT" or (etype == "AGREE" and tok.lemma_.lower() in REFUSED_WHEN_NEGATED)):
             # "Moscow would not support", "does not recognise", "his party would not accept the winners"
             etype, mode, status = "REJECT", None, "occurred"
         if status == "occurred" and etype == "PROTEST" and tok.lemma_.lower() == "call":
