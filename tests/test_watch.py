@@ -19,6 +19,7 @@ from wirewatch.watch import (
     WatchQuery,
     add_watch,
     evaluate,
+    event_key,
     list_alerts,
     list_watches,
     post_json,
@@ -239,3 +240,15 @@ def test_fused_event_alerts_once(store):
                      "the Sudanese army said.", target=None))
     assert len(list_alerts(store)) == 1
     watcher.close()
+
+
+def test_an_event_with_no_side_or_place_keys_on_its_own_report() -> None:
+    def report(text: str) -> tuple[ArticleRecord, Event]:
+        art = Article(text=text, id=text_id(text), published="2026-03-11")
+        ev = Event("v1", "ASSAULT", None, [], [], None, None, "2026-03-10", "occurred",
+                   Mention(2, 8, text[2:8]), Span(0, len(text)), 0.6)
+        return ArticleRecord(art, events=[ev]), ev
+
+    a, b = report("A car bomb killed 12 people."), report("A mortar attack killed 5 people.")
+    assert event_key(*a) != event_key(*b)  # two unrelated killings of one day
+    assert event_key(*a) == event_key(*report("A car bomb killed 12 people."))  # the same report again

@@ -253,8 +253,11 @@ def event_key(rec: ArticleRecord, ev: Event) -> str:
     names = {e.id: e.name.lower() for e in rec.entities}
     places = {p.id: p.name.lower() for p in rec.places}
     date = ev.date or (rec.article.published or "")[:10]
+    # With no side and no place named, type and date alone would make two unrelated killings of one
+    # day a single event: such a report keys on its own article and trigger.
+    own = (rec.article.id, ev.trigger.start) if not (ev.actors or ev.targets or ev.place) else ()
     return _key("event", ev.type, sorted(names.get(a, a) for a in ev.actors),
-                sorted(names.get(t, t) for t in ev.targets), date, places.get(ev.place or "", ""))
+                sorted(names.get(t, t) for t in ev.targets), date, places.get(ev.place or "", ""), *own)
 
 
 def _event_ok(q: WatchQuery, rec: ArticleRecord, ev: Event) -> bool:
