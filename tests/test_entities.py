@@ -78,3 +78,11 @@ def test_a_line_break_ends_a_sentence(analyse_text):
                        "BLANTYRE, Malawi — The opposition formally rejected the results on Tuesday.")
     assert not any(v.sentence.start == 0 and v.sentence.end > 70 for v in rec.events)
     assert rec.article.text[:70].count("\n") == 1
+
+
+def test_a_label_tie_goes_by_rank_not_by_hash_order():
+    from wirewatch.nlp.entities import RawMention, _vote_label
+
+    person, place = RawMention(3, 4, "PERSON"), RawMention(9, 10, "GPE")
+    assert _vote_label([person, place]) == _vote_label([place, person]) == "GPE"
+    assert _vote_label([person, place, RawMention(12, 13, "PERSON")]) == "PERSON"  # a majority still wins

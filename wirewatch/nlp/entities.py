@@ -505,14 +505,23 @@ class _Grouper:
             g["tokens"] = name_tokens(r.text)
 
 
+# A tie between labels (a single-word name tagged PERSON once and GPE once) goes to the first of
+# these: the small model's commonest confusion is a one-word place read as a person.
+TIE_ORDER = ("GPE", "LOC", "FAC", "ORG", "NORP", "PERSON")
+
+
 def _vote_label(mentions: list[RawMention]) -> str:
+    """The label most mentions carry; a tie goes by TIE_ORDER, then to the earliest mention's label
+    (iterating a set here made the result depend on the process's string-hash seed)."""
+    mentions = sorted(mentions, key=lambda m: m.start)
     fixed = [m.label for m in mentions if m.fixed]
     if fixed:
-        return max(set(fixed), key=fixed.count)
+        return max(dict.fromkeys(fixed), key=fixed.count)
     labels = [m.label for m in mentions]
     if "PERSON" in labels and any(m.end - m.start > 1 and m.label == "PERSON" for m in mentions):
         return "PERSON"
-    return max(set(labels), key=labels.count)
+    rank = {lab: i for i, lab in enumerate(TIE_ORDER)}
+    return max(dict.fromkeys(labels), key=lambda lab: (labels.count(lab), -rank.get(lab, len(rank))))
 
 
 def _best_name(mentions: list[RawMention], label: str) -> str:
