@@ -362,14 +362,15 @@ class StoryIndex:
         # beside them so scoring reads one dict per term (measured: ~40% less time in `score`)
         self._postings: dict[str, dict[int, float]] = {}
         self._next_id = 1
-        self._last: tuple[dict[str, float], dict[str, float]] | None = None
+        # (vec, its unit vector, what the commit must do: ("seed", host) / ("promote", shadow key))
+        self._last: tuple[dict[str, float], dict[str, float], tuple[str, int] | None] | None = None
         self._newest: date | None = None  # the latest article day seen, for retiring stories
         self.n_closed = 0  # stories that left the index (retired by date or evicted by max_open)
         self.held = 0  # term sums held by all open stories (bounded by max_held)
         self.member_terms = 0  # terms of the members' vectors kept for revisions (bounded by MAX_MEMBER_TERMS)
         self.closed_now: dict[int, _StoryState] = {}  # stories closed by the last commit
-        self.shadows: dict[int, _Shadow] = {}  # by the id the seed's story would take
-        self._shadow_postings: dict[str, set[int]] = {}
+        self.shadows: dict[int, _Shadow] = {}  # by shadow key (their own counter, never reused)
+        self._shadow_postings: dict[str, dict[int, float]] = {}  # term -> {shadow key: its value}
         self._next_shadow = 1
         # Shadows seeded and dropped since the last `take_shadow_changes`: the tracker keeps the
         # open ones in the store, so a restarted process resumes with them.
@@ -408,12 +409,7 @@ class StoryIndex:
             s = stories.get(only)
             dots = {only: sum(x * s.vec.get(t, 0.0) for t, x in u.items())} if s is not None else {}
         else:
-            postings = self._postings
-            for t, x in u.items():
-                post = postings.get(t)
-                if post is not None:
-                    for sid, v in post.items():
-                        dots[sid] = dots.get(sid, 0.0) + x * v
+            dots = _dots(u, self._postings)
         return self._best(dots, stories, vec, day)
 
     def _best(self, dots: dict[int, float], stories: dict[int, Any], vec: dict[str, float],
@@ -444,12 +440,9 @@ class StoryIndex:
         u = self._unit(vec)
         self._expire_shadows()
         sid, sim = self.score(vec, day, unit=u)
-        pending: tuple[Any, ...] | None = None
+        pending: tuple[str, int] | None = None
         if self.shadows:
-            dots: dict[int, float] = {}
-            for t, x in u.items():
-                for k in self._shadow_postings.get(t, ()):
-                    dots[k] = dots.get(k, 0.0) + x * self.shadows[k].state.vec[t]
+            dots = _dots(u, self._shadow_postings)
             key, ksim = self._best(dots, {k: self.shadows[k].state for k in dots}, vec, day)
             if key is not None and ksim > sim and ksim >= cfg.threshold + cfg.shadow_margin:
                 host = self.shadows[key].host
@@ -475,11 +468,7 @@ class StoryIndex:
         if self.log_shadows:
             self._shadow_changes.append((key, None))
         for t in sh.state.vec:
-            post = self._shadow_postings.get(t)
-            if post is not None:
-                post.discard(key)
-                if not post:
-                    del self._shadow_postings[t]
+            _unpost(self._shadow_postings, t, key)
 
     def _seed(self, host: int, m: _Member) -> None:
         """A marginal join also becomes a tentative story of its own (a shadow) until its host has
@@ -502,8 +491,8 @@ class StoryIndex:
     def _open_shadow(self, key: int, host: int, seed: _Member, expires: int) -> None:
         st = _StoryState(-key, vec=dict(seed.unit), n=1, years=Counter(seed.years), n_dated=1 if seed.years else 0,
                          first=seed.day, last=seed.day)  # so the window applies to it as to any story
-        for t in st.vec:
-            self._shadow_postings.setdefault(t, set()).add(key)
+        for t, x in st.vec.items():
+            self._shadow_postings.setdefault(t, {})[key] = x
         self.shadows[key] = _Shadow(host, seed, st, expires)
         self._next_shadow = max(self._next_shadow, key + 1)
 
@@ -516,7 +505,7 @@ class StoryIndex:
                 if abs(v) < 1e-9:
                     del s.vec[t]
                     self.held -= 1
-                    self._unpost(t, sid)
+                    _unpost(self._postings, t, sid)
                 else:
                     s.vec[t] = self._postings[t][sid] = v
         if m.years:
@@ -659,7 +648,7 @@ class StoryIndex:
         """Keep the `keep` heaviest term sums of a story (ties by term) and drop the rest."""
         kept = sorted(s.vec.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]
         for t in s.vec.keys() - {t for t, _ in kept}:
-            self._unpost(t, s.id)
+            _unpost(self._postings, t, s.id)
         self.held -= len(s.vec) - len(kept)
         s.vec = dict(kept)
 
@@ -672,8 +661,7 @@ class StoryIndex:
         """Drop the kept members of the least recently updated stories (never the one just updated)
         until all stories together hold at most 90% of `cap` member vector terms: the oldest
         stories lose only the chance to hand members on in a revision."""
-        order = sorted(self.stories, key=lambda i: (self.stories[i].touched, i))
-        for sid in order[:-1]:
+        for sid in self._by_recency()[:-1]:
             if self.member_terms <= cap * 9 // 10:
                 break
             self._set_members(self.stories[sid], [])
@@ -685,15 +673,12 @@ class StoryIndex:
         self.held -= len(s.vec)
         self._set_members(s, [])
         for t in s.vec:
-            self._unpost(t, sid)
+            _unpost(self._postings, t, sid)
         self.n_closed += 1
 
-    def _unpost(self, term: str, sid: int) -> None:
-        post = self._postings.get(term)
-        if post is not None:
-            post.pop(sid, None)
-            if not post:
-                del self._postings[term]
+    def _by_recency(self) -> list[int]:
+        """Open story ids, least recently updated first (ties: the lower id): the eviction order."""
+        return sorted(self.stories, key=lambda i: (self.stories[i].touched, i))
 
     def _retire(self) -> None:
         """Close stories quiet for RETIRE_WINDOWS windows, so scoring cost and memory follow the
@@ -714,14 +699,13 @@ class StoryIndex:
         Needed when many articles share a date, so that nothing retires by date; evicting
         a batch of a tenth of `max_open` at a time keeps the cost amortised O(1) per add."""
         k = max(k, (self.config.max_open or 0) // 10, 1)
-        for sid in sorted(self.stories, key=lambda i: (self.stories[i].touched, i))[:k]:
+        for sid in self._by_recency()[:k]:
             self._close(sid)
 
     def _evict_held(self, cap: int) -> None:
         """Close the least recently updated stories (never the one just updated) until the open
         stories hold at most 90% of `cap` term sums."""
-        order = sorted(self.stories, key=lambda i: (self.stories[i].touched, i))
-        for sid in order[:-1]:
+        for sid in self._by_recency()[:-1]:
             if self.held <= cap * 9 // 10:
                 break
             self._close(sid)
@@ -750,6 +734,25 @@ class StoryIndex:
     def label(self, story_id: int) -> tuple[str, list[str], str | None]:
         s = self.stories[story_id]
         return make_label(s.actors, s.places, s.first, s.last)
+
+
+def _dots(unit: dict[str, float], postings: dict[str, dict[int, float]]) -> dict[int, float]:
+    """id -> dot product of `unit` with each story (or shadow) that shares a term with it."""
+    dots: dict[int, float] = {}
+    for t, x in unit.items():
+        post = postings.get(t)
+        if post is not None:
+            for k, v in post.items():
+                dots[k] = dots.get(k, 0.0) + x * v
+    return dots
+
+
+def _unpost(postings: dict[str, dict[int, float]], term: str, key: int) -> None:
+    post = postings.get(term)
+    if post is not None:
+        post.pop(key, None)
+        if not post:
+            del postings[term]
 
 
 def top_names(vec: dict[str, float], k: int) -> list[str]:
