@@ -440,9 +440,10 @@ def fuse_records(records: Sequence[ArticleRecord], *, story_id: int | None = Non
         if not fitting:
             clusters.append([rep])
             continue
-        # the best fit: most reports of the same day, then most independent sources, then the first formed
+        # the best fit: most reports of the same day, then most independent sources, then the first
+        # formed (`max` keeps the first of equals, and `fitting` is in the order clusters formed)
         best = max(fitting, key=lambda cl: (sum(x.day == rep.day for x in cl),
-                                            len({groups_of[x.rec.article.id] for x in cl}), -clusters.index(cl)))
+                                            len({groups_of[x.rec.article.id] for x in cl})))
         mentions = _mentions(best)
         for cl in fitting:
             # the two directions of one reciprocal report ("A and B exchanged fire": A on B, B on A)

@@ -421,8 +421,7 @@ def _incident(tok: Token | None) -> bool:
     if tok.lemma_.lower() in EXPLOSION_NOUNS:
         return any(c.dep_ in {"compound", "amod", "nmod"} and c.lemma_.lower() in WEAPON_MODIFIERS
                    for c in tok.children)
-    word = tok.lower_ if tok.lower_ in lexicon()["nouns"] else tok.lemma_.lower()
-    return (lexicon()["nouns"].get(word) or [""])[0] == "ASSAULT"
+    return (classify(tok) or ("",))[0] == "ASSAULT"  # the lexicon's attack nouns
 
 
 def _own_date(tok: Token) -> bool:
