@@ -328,6 +328,18 @@ class _Member:
     places: frozenset[str]
     day: date | None
 
+    def to_json(self) -> str:
+        """As kept in `story_shadows` (a shadow's seed)."""
+        return json.dumps({"article_id": self.article_id, "n": self.n, "unit": self.unit, "years": list(self.years),
+                           "actors": sorted(self.actors), "places": sorted(self.places),
+                           "day": self.day.isoformat() if self.day else None}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> _Member:
+        d = json.loads(text)
+        return cls(d["article_id"], d["n"], d["unit"], tuple(d["years"]), frozenset(d["actors"]),
+                   frozenset(d["places"]), _iso_day(d["day"]))
+
 
 @dataclass(slots=True)
 class _Shadow:
@@ -852,14 +864,11 @@ class StoryTracker:
         stale = []
         for key, host, expires, seed in self.store.execute(
                 "SELECT key, host, expires, seed FROM story_shadows ORDER BY key"):
-            d = json.loads(seed)
             self.index._next_shadow = max(self.index._next_shadow, int(key) + 1)  # keys are never reused
             if self.config.shadow_band <= 0 or int(host) not in self.index.stories:
                 stale.append(int(key))  # revisions off, or the host closed before the process stopped
                 continue
-            self.index.restore_shadow(int(key), int(host), _Member(
-                d["article_id"], d["n"], d["unit"], tuple(d["years"]), frozenset(d["actors"]), frozenset(d["places"]),
-                _iso_day(d["day"])), int(expires))
+            self.index.restore_shadow(int(key), int(host), _Member.from_json(seed), int(expires))
         self.index.take_shadow_changes()
         if stale:
             with self.store.transaction() as run:
@@ -901,12 +910,9 @@ class StoryTracker:
                 if sh is None:
                     run("DELETE FROM story_shadows WHERE key = ?", (key,))
                     continue
-                m = sh.seed
-                seed = {"article_id": m.article_id, "n": m.n, "unit": m.unit, "years": list(m.years),
-                        "actors": sorted(m.actors), "places": sorted(m.places), "day": _d(m.day)}
                 run("INSERT INTO story_shadows (key, host, expires, seed) VALUES (?, ?, ?, ?) ON CONFLICT (key) "
                     "DO UPDATE SET host = excluded.host, expires = excluded.expires, seed = excluded.seed",
-                    (key, sh.host, sh.expires, json.dumps(seed, ensure_ascii=False)))
+                    (key, sh.host, sh.expires, sh.seed.to_json()))
             run("INSERT INTO story_articles (article_id, story_id, seq, day, similarity, features) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (record.article.id, sid, seq, _d(day), round(sim, 6), json.dumps(vec, ensure_ascii=False)))
