@@ -1,4 +1,5 @@
-"""Batched writes: many records in one transaction and a handful of statements, same rows as `put`.
+"""Batched writes: many records in one transaction and a handful of statements (`SQLStore.put` is a
+batch of one).
 
 Why: `Store.put` costs ~12 round trips and one commit per article; a Dask worker
 writing straight into PostgreSQL amortises both over a partition. The rows are
@@ -84,7 +85,7 @@ def put_many(store: Store, items: Sequence[Pending], *, keep_order: bool = False
 
 
 def _check(record: ArticleRecord) -> None:
-    """The refusals of `SQLStore.put`, with its messages, so both paths log the same errors."""
+    """Records no back end stores (`SQLStore.put` is a batch of one, so both paths refuse alike)."""
     art = record.article
     if not art.id:
         raise StoreError("cannot store an article without an id (use read.files.text_id)")

@@ -341,32 +341,11 @@ class SQLStore(Store):
 
     def put(self, record: ArticleRecord, *, source_id: str | None = None, fetched_at: str | None = None,
             signature: bytes | None = None) -> bool:
-        art = record.article
-        if not art.id:
-            raise StoreError("cannot store an article without an id (use read.files.text_id)")
-        if "\x00" in art.text or "\x00" in (art.title or ""):
-            # PostgreSQL text cannot hold NUL; refuse it on both back ends so they behave the same.
-            raise StoreError(f"article {art.id[:12]}: text contains NUL characters (binary input?)")
-        ingested = now_iso()
-        with self._lock:
-            with self._begin():
-                rows = self._run(
-                    "INSERT INTO articles (id, title, source, url, published, language, dateline, text, author, "
-                    "source_id, fetched_at, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (id) DO NOTHING RETURNING seq",
-                    (art.id, art.title, art.source, art.url, art.published, art.language, art.dateline,
-                     art.text, art.author, source_id, fetched_at, ingested))
-                if not rows:
-                    return False
-                seq = int(rows[0][0])
-                self._write_children(record)
-                if signature is not None:
-                    self._run("INSERT INTO minhashes (article_id, sig) VALUES (?, ?)", (art.id, signature))
-                    self._run_many(BANDS_SQL, band_rows(art.id, signature))
-                meta = StoredMeta(seq=seq, source_id=source_id, fetched_at=fetched_at, ingested_at=ingested)
-                self._notify_write(record, meta)
-        self._notify(record, meta)
-        return True
+        # One write path for one article and for many: a batch of one (store/bulk.py builds on this
+        # module, hence the late import).
+        from .bulk import Pending, put_many
+
+        return bool(put_many(self, [Pending(record, source_id, fetched_at, signature)]))
 
     def _write_children(self, rec: ArticleRecord) -> None:
         aid = rec.article.id
