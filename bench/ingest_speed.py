@@ -1,6 +1,7 @@
 """Ingest throughput: `wirewatch ingest` end to end vs bare spaCy and bare extraction, same corpus, same run.
 
     python bench/ingest_speed.py                     # 300 articles: bare nlp.pipe, extraction, ingest -w1, -w2
+    python bench/ingest_speed.py --paragraphs 4      # the same on short (~140-word) articles
     python bench/ingest_speed.py --rounds 3          # the same, ingest runs three times: median per-core ratio
     python bench/ingest_speed.py -n 500 --memory 1000,10000   # also: peak memory of two corpus sizes
     python bench/ingest_speed.py -n 400 --workers "" --stories-cost   # ingest -w1 with vs without stories
@@ -8,10 +9,12 @@
 The corpus is generated reproducibly (seeded) by recombining the lines of the
 dev articles (../shared/eval/dev), or of the bundled sample when those are
 absent, so it runs anywhere. Each line is used once per round, so no two
-articles are near-copies and de-duplication does not flatter the figures.
+articles are near-copies and de-duplication does not flatter the figures. An
+article has as many paragraphs as a dev article on average (11, ~380 words;
+`--paragraphs 4` gives the ~140-word articles of the figures before 2026-11-29).
 
 Figures:
-  bare nlp.pipe   spaCy alone, one process, model already loaded
+  bare nlp.pipe   stock spaCy alone (spacy.load of the same model), one process, model already loaded
   extraction      Extractor.extract_many (spaCy + wirewatch stages), one process
   ingest -wN      `wirewatch ingest corpus.jsonl --workers N` into a fresh SQLite file, in a
                   subprocess: "e2e" counts from process start (model loading included),
@@ -51,21 +54,34 @@ DEV = ROOT.parent / "shared" / "eval" / "dev"
 SAMPLE = ROOT / "wirewatch" / "sample"
 
 
-def source_lines() -> list[str]:
-    """Body lines (paragraphs) of the dev articles, else of the bundled sample."""
+def source_paragraphs() -> list[list[str]]:
+    """Body paragraphs (lines of 8+ words) of each dev article, else of each bundled sample article."""
     files = sorted(DEV.glob("*.txt")) or sorted(SAMPLE.glob("*.txt"))
     if not files:
         sys.exit("no dev articles or sample corpus found to build a benchmark corpus from")
-    lines: list[str] = []
+    out: list[list[str]] = []
     for f in files:
         blocks = [b for b in re.split(r"\n\s*\n", f.read_text("utf-8")) if b.strip()]
         body = blocks[2:] if len(blocks) > 2 else blocks[-1:]  # drop title and byline
-        lines += [ln.strip() for b in body for ln in b.splitlines() if len(ln.split()) >= 8]
-    return lines
+        out.append([ln.strip() for b in body for ln in b.splitlines() if len(ln.split()) >= 8])
+    return out
 
 
-def make_corpus(n: int, *, per_article: int = 4, seed: int = 1) -> list[dict]:
-    """n articles of `per_article` lines each, every line used once per round (no near-copies)."""
+def source_lines() -> list[str]:
+    return [ln for paras in source_paragraphs() for ln in paras]
+
+
+def typical_paragraphs() -> int:
+    """Paragraphs per source article on average (10.5 for the dev set, ~380 words): the corpus
+    articles are as long as the real ones, so per-article costs weigh as they do in real use."""
+    per = [len(p) for p in source_paragraphs()]
+    return max(1, round(sum(per) / len(per)))
+
+
+def make_corpus(n: int, *, per_article: int | None = None, seed: int = 1) -> list[dict]:
+    """n articles of `per_article` lines each (default: `typical_paragraphs()`), every line used
+    once per round (no near-copies)."""
+    per_article = per_article or typical_paragraphs()
     rng = random.Random(seed)
     pool = source_lines()
     rows: list[dict] = []
@@ -187,6 +203,8 @@ def bare_steady(nlp: object, texts: list[str], n_process: int, batch_size: int) 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-n", type=int, default=300, help="articles in the corpus")
+    ap.add_argument("--paragraphs", type=int, default=None,
+                    help="paragraphs per article (default: the dev articles' mean, ~380 words; 4 for short ones)")
     ap.add_argument("--workers", default="1,2", help="worker counts to measure, comma-separated")
     ap.add_argument("--memory", default="", help="also compare peak memory of these corpus sizes, e.g. 1000,10000")
     ap.add_argument("--stories-cost", action="store_true",
@@ -195,10 +213,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1, help="repeat the ingest runs; print the median per-core ratio")
     args = ap.parse_args()
 
+    import spacy
+
     from wirewatch.nlp.pipeline import Extractor
     from wirewatch.read.files import article_from_mapping
 
-    rows = make_corpus(args.n)
+    rows = make_corpus(args.n, per_article=args.paragraphs)
     words = sum(len(r["text"].split()) for r in rows) / len(rows)
     print(f"corpus: {len(rows)} articles, {words:.0f} words on average, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="wirewatch-bench-") as d:
@@ -223,7 +243,8 @@ def main() -> None:
             arts = [article_from_mapping(r, f"row{i}") for i, r in enumerate(rows)]
             texts = [a.text for a in arts]
             ex = Extractor()
-            nlp = ex.nlp
+            # Stock spaCy, as a user would run it: not wirewatch's pipeline (which memoises the lemmatizer).
+            nlp = spacy.load(ex.settings.model)
             list(nlp.pipe(texts[:8]))  # warm up
 
             bare_cpu: list[float] = []  # bare nlp.pipe's articles per CPU second, every run
@@ -278,7 +299,7 @@ def main() -> None:
             sizes = [int(x) for x in args.memory.split(",")]
             peaks = []
             for n in sizes:
-                c = write_corpus(make_corpus(n, seed=2), tmp / f"mem-{n}.jsonl")
+                c = write_corpus(make_corpus(n, per_article=args.paragraphs, seed=2), tmp / f"mem-{n}.jsonl")
                 r = run_ingest(c, 1, tmp)
                 peaks.append(r["peak_mb"])
                 print(f"memory: {n:>6} articles  peak RSS {r['peak_mb']:.0f} MB  ({r['steady']:.1f} articles/s)")
