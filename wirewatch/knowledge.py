@@ -368,6 +368,9 @@ def _titles() -> _Titles:
 # --- public API -----------------------------------------------------------
 
 
+# The name lookups below are pure functions of the text, and the stages ask them about the same
+# entity texts many times per article (and across a corpus): memoised, a repeat costs one dict hit.
+@lru_cache(maxsize=65536)
 def country(text: str) -> Country | None:
     """The country a name, short form or alias denotes: "U.S.", "the United States", "Türkiye", "DRC"."""
     return _countries().names.get(text)
@@ -378,11 +381,13 @@ def country_by_code(code: str) -> Country | None:
     return _countries().by_code.get(code.strip().upper())
 
 
+@lru_cache(maxsize=65536)
 def country_of_demonym(text: str) -> Country | None:
     """The country of a demonym, adjective or group noun: "Turkish", "Turks", "Congolese", "Americans"."""
     return _countries().demonyms.get(text)
 
 
+@lru_cache(maxsize=65536)
 def country_of_capital(text: str) -> Country | None:
     """The country whose capital or seat of government this is ("Kinshasa" -> COD), for metonymy.
 
@@ -442,6 +447,7 @@ def igo(text: str) -> Igo | None:
     return o if o is not None and o.kind in _IGO_KINDS else None
 
 
+@lru_cache(maxsize=65536)
 def organisation(text: str) -> Igo | None:
     """Like :func:`igo`, but also the armed groups of the lexicon ("M23", "al-Shabaab", "Houthis")."""
     o = _igos()

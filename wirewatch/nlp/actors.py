@@ -19,7 +19,7 @@ from .context import Analysis
 from .text import name_key
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Token
 
 STOP_LEFT = {"and", "or", "but", "with", "by", "to", "for", "from", "at", "on", "in", "said", "says"}
 GROUP_SECTORS = {"army": "MIL", "military": "MIL", "forces": "MIL", "troops": "MIL", "navy": "MIL",
@@ -59,6 +59,7 @@ def _known_actor_surface() -> tuple[str, ...]:
     return tuple(n for row in data["actors"] for n in (row["name"], *row["aliases"]))
 
 
+@lru_cache(maxsize=16384)  # pure, and asked about the same names again and again
 def known_actor(name: str) -> tuple[str | None, str] | None:
     org = kb.organisation(name)
     if org is not None and org.kind != "igo":
@@ -66,6 +67,7 @@ def known_actor(name: str) -> tuple[str | None, str] | None:
     return _known_actors().get(name_key(name))
 
 
+@lru_cache(maxsize=65536)  # pure, and asked about the same names again and again
 def _code_of_text(text: str) -> tuple[str | None, str | None]:
     """Country/IGO code and sector implied by a word or name, if any."""
     g = kb.organisation(text)
@@ -78,11 +80,11 @@ def _code_of_text(text: str) -> tuple[str | None, str | None]:
 GOVERNMENT_WORDS = frozenset({"government", "state", "federal", "national"})
 
 
-def _phrase_role(a: Analysis, doc: Doc, left: int, right: int) -> Role | None:
+def _phrase_role(a: Analysis, left: int, right: int) -> Role | None:
     """Read a title phrase like "Turkey's Foreign Minister" or "M23 spokesman" into a Role."""
     if right <= left:
         return None
-    toks = doc[left:right]
+    toks = a.tokens[left:right]
     country = sector = None
     org_sector = None
     title_words = []
@@ -94,7 +96,7 @@ def _phrase_role(a: Analysis, doc: Doc, left: int, right: int) -> Role | None:
             if ent.type == "ORG" and ent.sector:
                 org_sector = ent.sector
             continue
-        if t.text == "-" and _hyphenated(doc, t.i):
+        if t.text == "-" and _hyphenated(a.tokens, t.i):
             title_words.append("-")  # "editor-in-chief"
             continue
         if t.tag_ == "POS" or t.is_punct or t.is_space or t.lower_ in {"the", "a", "an"} \
@@ -126,7 +128,7 @@ def _phrase_role(a: Analysis, doc: Doc, left: int, right: int) -> Role | None:
     if depends and not org_sector:
         # "Council director", "Ministry spokeswoman": the organisation named by a capitalised word
         for w in title_words:
-            org = _recent_org_named(a, w, toks.start_char) if w[:1].isupper() else None
+            org = _recent_org_named(a, w, toks[0].idx) if w[:1].isupper() else None
             if org is not None:
                 org_sector = org.sector
                 country = country or org.country
@@ -151,12 +153,12 @@ def _recent_org_named(a: Analysis, word: str, before: int) -> Entity | None:
     return best
 
 
-def _prefix(doc: Doc, a: Analysis, start: int, person: str) -> tuple[int, int]:
+def _prefix(toks: list[Token], a: Analysis, start: int, person: str) -> tuple[int, int]:
     j = start - 1
     while j >= 0 and start - j <= 7:
-        t = doc[j]
-        inner_prep = t.lower_ in {"of", "for"} and j + 1 < start and doc[j + 1].is_title and j > 0 \
-            and doc[j - 1].is_title  # "Assistant Secretary-General for Africa"
+        t = toks[j]
+        inner_prep = t.lower_ in {"of", "for"} and j + 1 < start and toks[j + 1].is_title and j > 0 \
+            and toks[j - 1].is_title  # "Assistant Secretary-General for Africa"
         if (t.lower_ in STOP_LEFT and not inner_prep) or t.pos_ in {"VERB", "AUX", "DET", "PRON", "ADP"} \
                 and t.lower_ != "of" and not inner_prep:
             break
@@ -169,50 +171,51 @@ def _prefix(doc: Doc, a: Analysis, start: int, person: str) -> tuple[int, int]:
             break
         j -= 1
     left = j + 1
-    while left < start and doc[left].lower_ in {"of", "for"}:
+    while left < start and toks[left].lower_ in {"of", "for"}:
         left += 1
     return left, start
 
 
-def _hyphenated(doc: Doc, i: int) -> bool:
+def _hyphenated(toks: list[Token], i: int) -> bool:
     """Whether token i is inside a hyphenated word ("editor-in-chief"), hyphens included."""
     def joint(k: int) -> bool:  # a hyphen with no space either side
-        return 0 < k < len(doc) - 1 and doc[k].text == "-" and not doc[k - 1].whitespace_ and not doc[k].whitespace_
+        return 0 < k < len(toks) - 1 and toks[k].text == "-" and not toks[k - 1].whitespace_ \
+            and not toks[k].whitespace_
     return joint(i) or joint(i - 1) or joint(i + 1)
 
 
-def _appos_before(doc: Doc, left: int) -> tuple[int, int] | None:
+def _appos_before(toks: list[Token], left: int) -> tuple[int, int] | None:
     """"the incumbent governor, Héctor Ramírez": the phrase before a comma."""
-    if left < 2 or doc[left - 1].text != ",":
+    if left < 2 or toks[left - 1].text != ",":
         return None
     j = left - 2
-    while j >= 0 and left - j <= 8 and (_hyphenated(doc, j) or not (doc[j].is_punct and doc[j].tag_ != "POS")
-                                        and doc[j].pos_ not in {"VERB", "AUX", "ADP"}):
+    while j >= 0 and left - j <= 8 and (_hyphenated(toks, j) or not (toks[j].is_punct and toks[j].tag_ != "POS")
+                                        and toks[j].pos_ not in {"VERB", "AUX", "ADP"}):
         j -= 1
     j += 1
-    while j < left - 1 and doc[j].pos_ == "CCONJ":
+    while j < left - 1 and toks[j].pos_ == "CCONJ":
         j += 1  # "Ouédraogo, and two reporters, Mariam Sawadogo": the title without its "and"
     return j, left - 1
 
 
-def _appos_after(doc: Doc, end: int) -> tuple[int, int] | None:
+def _appos_after(toks: list[Token], end: int) -> tuple[int, int] | None:
     """"Esther Kahindo, a market trader in the city": the phrase after a comma."""
-    if end >= len(doc) - 2 or doc[end].text != "," or doc[end + 1].pos_ == "CCONJ":
+    if end >= len(toks) - 2 or toks[end].text != "," or toks[end + 1].pos_ == "CCONJ":
         return None  # "Rivera, and the rebel commander Marta Ocampo": the next conjunct's title
     j = end + 1
-    stop = min(len(doc), end + 10)
+    stop = min(len(toks), end + 10)
     k = j
-    while k < stop and not doc[k].is_punct and doc[k].pos_ not in {"VERB", "AUX"} \
-            and doc[k].lower_ not in {"in", "who", "which", "that"}:
+    while k < stop and not toks[k].is_punct and toks[k].pos_ not in {"VERB", "AUX"} \
+            and toks[k].lower_ not in {"in", "who", "which", "that"}:
         k += 1
     return (j, k) if k > j else None
 
 
-def _relcl_role(doc: Doc, end: int) -> tuple[int, int] | None:
+def _relcl_role(toks: list[Token], end: int) -> tuple[int, int] | None:
     """"Tamta Beridze, who leads the opposition Citizens' Platform": the object of leads/heads/chairs."""
-    if end + 3 >= len(doc) or doc[end].text != "," or doc[end + 1].lower_ != "who":
+    if end + 3 >= len(toks) or toks[end].text != "," or toks[end + 1].lower_ != "who":
         return None
-    verb = doc[end + 2]
+    verb = toks[end + 2]
     if verb.lemma_.lower() not in {"lead", "head", "chair", "run", "found", "command", "direct"}:
         return None
     obj = next((c for c in verb.children if c.dep_ in {"dobj", "obj"}), None)
@@ -261,11 +264,11 @@ def _org_context_sector(a: Analysis, ent: Entity) -> str | None:
 
 
 def _named_by_country(a: Analysis, e: Entity) -> bool:
-    doc = a.doc
+    toks = a.tokens
     for m in e.mentions:
-        span = doc.char_span(m.start, m.end, alignment_mode="expand")
-        if span is not None and span.start >= 2 and doc[span.start - 1].tag_ == "POS" \
-                and kb.country(doc[span.start - 2].text):
+        rng = a.token_range(m.start, m.end)
+        if rng is not None and rng[0] >= 2 and toks[rng[0] - 1].tag_ == "POS" \
+                and kb.country(toks[rng[0] - 2].text):
             return True
     return False
 
@@ -280,6 +283,7 @@ def fill_place_countries(a: Analysis) -> None:
 
 def code(a: Analysis) -> None:
     doc = a.doc
+    toks = a.tokens
     main = _main_country(a)
     # Places and nationalities first, then organisations, then people (who inherit from both).
     for e in a.entities:
@@ -313,9 +317,9 @@ def code(a: Analysis) -> None:
                     e.country = c
                     break
             if e.country is None:
-                first = doc.char_span(e.mentions[0].start, e.mentions[0].end, alignment_mode="expand")
-                if first is not None and first.start >= 2 and doc[first.start - 1].tag_ == "POS":
-                    e.country = _code_of_text(doc[first.start - 2].text)[0]
+                first = a.token_range(e.mentions[0].start, e.mentions[0].end)
+                if first is not None and first[0] >= 2 and toks[first[0] - 1].tag_ == "POS":
+                    e.country = _code_of_text(toks[first[0] - 2].text)[0]
         found = kb.title_sector(e.name)
         e.sector = (found[0] if found and found[0] else None) or _org_context_sector(a, e)
         if e.sector is None and e.country is not None and _named_by_country(a, e):
@@ -327,15 +331,16 @@ def code(a: Analysis) -> None:
     for e in people:
         roles: list[Role] = []
         for m in e.mentions:
-            span = doc.char_span(m.start, m.end, alignment_mode="expand")
-            if span is None:
+            bounds = a.token_range(m.start, m.end)
+            if bounds is None:
                 continue
-            left, right = _prefix(doc, a, span.start, e.id)
-            for rng in ((left, right), _appos_before(doc, left), _appos_after(doc, span.end),
-                        _relcl_role(doc, span.end)):
+            start, end = bounds
+            left, right = _prefix(toks, a, start, e.id)
+            for rng in ((left, right), _appos_before(toks, left), _appos_after(toks, end),
+                        _relcl_role(toks, end)):
                 if rng is None:
                     continue
-                role = _phrase_role(a, doc, *rng)
+                role = _phrase_role(a, *rng)
                 if role and all(r.title != role.title for r in roles):
                     roles.append(role)
         e.roles = roles

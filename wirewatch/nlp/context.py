@@ -32,6 +32,45 @@ class Analysis:
     group_of: dict[str, str] = field(default_factory=dict)
     # the entity id of the dateline place, if any
     dateline_entity: str | None = None
+    # Per-doc caches: doc[i], doc[a:b] and char_span build new Token/Span objects on every call,
+    # and the stages ask for the same tokens many times over.
+    _tokens: list[Token] | None = field(default=None, init=False, repr=False)
+    _bounds: tuple[dict[int, int], dict[int, int]] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def tokens(self) -> list[Token]:
+        """The doc's tokens, built once: `a.tokens[i]` is `doc[i]`."""
+        if self._tokens is None:
+            self._tokens = list(self.doc)
+        return self._tokens
+
+    def span_text(self, start: int, end: int) -> str:
+        """`doc[start:end].text` without building the Span: the article text is the doc's text."""
+        toks = self.tokens
+        end = min(end, len(toks))
+        if start >= end:
+            return ""
+        last = toks[end - 1]
+        return self.article.text[toks[start].idx:last.idx + len(last)]
+
+    def token_range(self, start_char: int, end_char: int, alignment_mode: str = "expand") -> tuple[int, int] | None:
+        """(start, end) of `doc.char_span(start_char, end_char, alignment_mode=...)`. Offsets on token
+        boundaries (mentions always are) give the same tokens in every mode: a dict hit answers them
+        without building the Span."""
+        if self._bounds is None:
+            starts: dict[int, int] = {}
+            ends: dict[int, int] = {}
+            for i, t in enumerate(self.tokens):
+                idx = t.idx
+                starts[idx] = i
+                ends[idx + len(t)] = i + 1
+            self._bounds = starts, ends
+        s = self._bounds[0].get(start_char)
+        e = self._bounds[1].get(end_char)
+        if s is not None and e is not None and s < e:
+            return s, e
+        span = self.doc.char_span(start_char, end_char, alignment_mode=alignment_mode)
+        return None if span is None else (span.start, span.end)
 
     def add_entity(self, ent: Entity) -> Entity:
         self.entities.append(ent)
@@ -43,11 +82,11 @@ class Analysis:
         self.tok_ent.clear()
         for ent in self.entities:
             for m in ent.mentions:
-                span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
-                if span is None:
+                rng = self.token_range(m.start, m.end)
+                if rng is None:
                     continue
-                for t in span:
-                    self.tok_ent.setdefault(t.i, ent.id)
+                for i in range(*rng):
+                    self.tok_ent.setdefault(i, ent.id)
 
     def entity_of(self, tok: Token) -> Entity | None:
         eid = self.tok_ent.get(tok.i)

@@ -12,6 +12,7 @@ full names, acronyms to expansions, "U.S." to "United States").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from .context import Analysis
 from .text import fold, name_key, name_tokens, smart_title
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Token
 
 KEEP = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"}
 DETS = {"the", "a", "an", "this", "that", "these", "those"}
@@ -30,6 +31,7 @@ LOCATIVE = {"in", "into", "from", "near", "at", "outside", "around", "towards", 
             "inside", "through", "via", "to"}
 PLACE_NOUNS = {"town", "towns", "city", "cities", "village", "villages", "district", "districts",
                "province", "provinces", "region", "regions", "state", "territory", "capital", "port"}
+PLACE_NOUNS_AFTER = PLACE_NOUNS | {"territory", "county"}  # "Rutshuru territory"
 # Organisation heads that make "<demonym> <head>" an institution worth indexing.
 GROUP_HEADS = {"army", "police", "military", "forces", "troops", "navy", "government", "border guards",
                "armed forces", "security forces", "coast guard", "air force"}
@@ -55,56 +57,57 @@ def _is_poss(tok) -> bool:
     return tok.tag_ == "POS" or tok.text in {"’s", "'s", "’", "'"}
 
 
-def _trim(doc: Doc, start: int, end: int, label: str) -> tuple[int, int]:
-    while start < end and (doc[start].lower_ in DETS or doc[start].is_punct
-                           or doc[start].is_lower and end - start > 1 and doc[start].is_alpha
-                           and len(doc[start]) > 3 and doc[start + 1].text != "-"):
+def _trim(toks: list[Token], start: int, end: int, label: str) -> tuple[int, int]:
+    while start < end and (toks[start].lower_ in DETS or toks[start].is_punct
+                           or toks[start].is_lower and end - start > 1 and toks[start].is_alpha
+                           and len(toks[start]) > 3 and toks[start + 1].text != "-"):
         start += 1  # "the paramilitary Rapid Support Forces" -> "Rapid Support Forces"
-    while end > start and (_is_poss(doc[end - 1]) or doc[end - 1].is_punct and doc[end - 1].text not in ".)"):
+    while end > start and (_is_poss(toks[end - 1]) or toks[end - 1].is_punct and toks[end - 1].text not in ".)"):
         end -= 1
     if label == "PERSON":
-        while end - start > 1 and kb.is_title_word(doc[start].text):
+        while end - start > 1 and kb.is_title_word(toks[start].text):
             start += 1
-    opened = [t.i for t in doc[start:end] if t.text == "("]
-    if opened and not any(t.text == ")" for t in doc[opened[0]:end]):
+    opened = [t.i for t in toks[start:end] if t.text == "("]
+    if opened and not any(t.text == ")" for t in toks[opened[0]:end]):
         end = opened[0]  # "Homeland Union (Conservatives": spaCy cut inside the brackets
-        while end > start and doc[end - 1].is_punct:
+        while end > start and toks[end - 1].is_punct:
             end -= 1
     return start, end
 
 
-def _title_fragment(doc: Doc, start: int, end: int) -> bool:
+def _title_fragment(toks: list[Token], start: int, end: int) -> bool:
     """'State' in 'Secretary of State', 'Defense' in 'Defense Secretary'."""
     if end - start != 1:
         return False
-    tok = doc[start]
+    tok = toks[start]
     if tok.text not in TITLE_MODIFIERS:
         return False
-    if start >= 2 and doc[start - 1].lower_ == "of" and kb.is_title_word(doc[start - 2].text):
+    if start >= 2 and toks[start - 1].lower_ == "of" and kb.is_title_word(toks[start - 2].text):
         return True
-    return end < len(doc) and kb.is_title_word(doc[end].text) and tok.text in TITLE_MODIFIERS
+    return end < len(toks) and kb.is_title_word(toks[end].text) and tok.text in TITLE_MODIFIERS
 
 
-def _split_possessive(doc: Doc, span: Span) -> list[tuple[int, int, str, str | None]]:
+def _split_possessive(a: Analysis, start: int, end: int, label: str) -> list[tuple[int, int, str, str | None]]:
     """Cut a span at an inner possessive: "Osama bin Laden's al-Qaida" -> PERSON + ORG."""
-    for tok in span[:-1]:
+    toks = a.tokens
+    for tok in toks[start:end - 1]:
         # "Lawyers’ Association" keeps its plural possessive; only "X’s Y" is two names
-        if _is_poss(tok) and tok.i > span.start and tok.text.lower() in {"’s", "'s"}:
-            left = (span.start, tok.i)
-            right = (tok.i + 1, span.end)
-            lt = doc[left[0]:left[1]].text
-            ltype = span.label_
+        if _is_poss(tok) and tok.i > start and tok.text.lower() in {"’s", "'s"}:
+            left = (start, tok.i)
+            right = (tok.i + 1, end)
+            lt = a.span_text(*left)
+            ltype = label
             if kb.country(lt) or kb.country_of_capital(lt):
                 ltype = "GPE"
             elif kb.igo(lt):
                 ltype = "ORG"
-            rtype = "ORG" if span.label_ in {"PERSON", "ORG", "GPE"} else span.label_
+            rtype = "ORG" if label in {"PERSON", "ORG", "GPE"} else label
             lc = kb.country(lt)
             parts = [(left[0], left[1], ltype, None)]
-            if any(t.is_title for t in doc[right[0]:right[1]]):
+            if any(t.is_title for t in toks[right[0]:right[1]]):
                 parts.append((right[0], right[1], rtype, lc.iso3 if lc else None))
             return parts
-    return [(span.start, span.end, span.label_, None)]
+    return [(start, end, label, None)]
 
 
 MONTHS_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -157,78 +160,79 @@ def _gazetteer_has(name: str) -> bool:
         return False
 
 
-def _locative_context(doc: Doc, start: int) -> bool:
+def _locative_context(toks: list[Token], start: int) -> bool:
     if start == 0:
         return False
-    prev = doc[start - 1].lower_
+    prev = toks[start - 1].lower_
     if prev in LOCATIVE:
         return True
-    if prev == "of" and start >= 2 and doc[start - 2].lower_ in PLACE_NOUNS:
+    if prev == "of" and start >= 2 and toks[start - 2].lower_ in PLACE_NOUNS:
         return True
     if prev in {"and", ","} and start >= 3:
         # coordination: "the towns of Sake and Rubaya"
         j = start - 2
-        while j > 0 and doc[j].pos_ == "PROPN":
+        while j > 0 and toks[j].pos_ == "PROPN":
             j -= 1
-        return doc[j].lower_ in LOCATIVE or (doc[j].lower_ == "of" and j > 0 and doc[j - 1].lower_ in PLACE_NOUNS)
+        return toks[j].lower_ in LOCATIVE or (toks[j].lower_ == "of" and j > 0 and toks[j - 1].lower_ in PLACE_NOUNS)
     return False
 
 
 def _raw_mentions(a: Analysis) -> list[RawMention]:
-    doc = a.doc
+    toks = a.tokens
+    n = len(toks)
     raws: list[RawMention] = []
-    for ent in doc.ents:
+    for ent in a.doc.ents:
         if ent.label_ not in KEEP:
             continue
-        for s, e, label, hint in _split_possessive(doc, ent):
-            s, e = _trim(doc, s, e, label)
-            if s >= e or _title_fragment(doc, s, e):
+        for s, e, label, hint in _split_possessive(a, ent.start, ent.end, ent.label_):
+            s, e = _trim(toks, s, e, label)
+            if s >= e or _title_fragment(toks, s, e):
                 continue
-            span = doc[s:e]
+            span = toks[s:e]
             if not any(t.text[:1].isupper() for t in span):
                 continue  # "the ministry"; camel-case names like "YouTube" stay
-            text = span.text
+            text = a.span_text(s, e)
             if text.lower().rstrip(".") in MONTHS_DAYS:
                 continue
-            if label == "ORG" and e - s >= 2 and doc[e - 1].is_lower:
+            if label == "ORG" and e - s >= 2 and toks[e - 1].is_lower:
                 # "EU foreign ministers": a known name followed by common nouns is the known name
                 k = e - 1
-                while k > s and doc[k].is_lower:
+                while k > s and toks[k].is_lower:
                     k -= 1
-                head = doc[s:k + 1].text
+                head = a.span_text(s, k + 1)
                 if kb.organisation(head) or kb.country(head):
                     e = k + 1
-                    span = doc[s:e]
-                    text = span.text
+                    span = toks[s:e]
+                    text = head
             label, fixed = _relabel(text, label)
             if label in {"PERSON", "ORG"} and not fixed and e - s == 1 and (
-                    _locative_context(doc, s) and _gazetteer_has(text)
-                    or e < len(doc) and doc[e].lower_ in PLACE_NOUNS | {"territory", "county"}):
+                    _locative_context(toks, s) and _gazetteer_has(text)
+                    or e < n and toks[e].lower_ in PLACE_NOUNS_AFTER):
                 label = "GPE"  # "towns of Sake and Rubaya", "Rutshuru territory"
             elif label == "ORG" and not fixed and e - s == 1 and s > 0 \
-                    and doc[s - 1].lower_ in {"around", "near", "outside", "towards", "toward"}:
+                    and toks[s - 1].lower_ in {"around", "near", "outside", "towards", "toward"}:
                 label = "GPE"  # "the fighting around Heglig": spatial prepositions take places
-            if label == "PERSON" and not fixed and e - s >= 2 and doc[e - 1].lower_ in ORG_WORDS:
+            if label == "PERSON" and not fixed and e - s >= 2 and toks[e - 1].lower_ in ORG_WORDS:
                 label = "ORG"  # "United Democratic Alliance": no one's surname is Alliance
-            if label == "PERSON" and e - s == 1 and (kb.title_sector(text) is not None or e < len(doc)
-                                                      and doc[e].lower_ in GROUP_HEADS):
+            if label == "PERSON" and e - s == 1 and (kb.title_sector(text) is not None or e < n
+                                                      and toks[e].lower_ in GROUP_HEADS):
                 continue  # "Riot" in "Riot police" at a sentence start
             if label in {"ORG", "GPE"} and not fixed and 2 <= e - s <= 3 and s > 0 \
                     and all(t.pos_ == "PROPN" for t in span) \
                     and not any(t.lower_ in ORG_WORDS for t in span) \
-                    and doc[s - 1].pos_ == "NOUN" and kb.title_sector(doc[s - 1].text) is not None:
+                    and toks[s - 1].pos_ == "NOUN" and kb.title_sector(toks[s - 1].text) is not None:
                 label = "PERSON"  # "founder Bidzina Ivanishvili" tagged ORG
-            if s > 0 and doc[s - 1].lower_ in ORG_NOUNS_BEFORE and not fixed:
+            if s > 0 and toks[s - 1].lower_ in ORG_NOUNS_BEFORE and not fixed:
                 label = "ORG"  # "the Greek company Elica"
             if label in {"LOC", "FAC", "ORG"} and not fixed and e - s >= 2 and s >= 2 \
-                    and doc[s - 1].lower_ in {"and", ","} and doc[s - 2].ent_type_ == "PERSON" \
+                    and toks[s - 1].lower_ in {"and", ","} and toks[s - 2].ent_type_ == "PERSON" \
                     and all(t.pos_ == "PROPN" for t in span):
                 label = "PERSON"  # "Mariam Sawadogo and Issouf Kaboré"
-            if label == "ORG" and not fixed and e - s == 1 and e < len(doc) and _is_poss(doc[e]) \
+            if label == "ORG" and not fixed and e - s == 1 and e < n and _is_poss(toks[e]) \
                     and _gazetteer_has(text):
                 label = "GPE"  # "Mariupol’s Azovstal steelworks"
-            if label == "ORG" and e - s == 1 and kb.is_title_word(text) and e < len(doc) \
-                    and doc[e].ent_type_ == "PERSON":
+            if label == "ORG" and e - s == 1 and kb.is_title_word(text) and e < n \
+                    and toks[e].ent_type_ == "PERSON":
                 continue  # "Minister" before a name is a title, not an organisation
             raws.append(RawMention(s, e, label, hint, fixed))
     raws.extend(_dateline_mentions(a, raws))
@@ -236,7 +240,7 @@ def _raw_mentions(a: Analysis) -> list[RawMention]:
     raws = _compose(a, raws)
     raws.sort(key=lambda r: r.start)
     for r in raws:
-        r.text = doc[r.start:r.end].text
+        r.text = a.span_text(r.start, r.end)
     return raws
 
 
@@ -246,12 +250,11 @@ def _dateline_mentions(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
     if span is None:
         return []
     out = []
-    doc = a.doc
-    dl = doc.char_span(span.start, span.end, alignment_mode="expand")
+    dl = a.token_range(span.start, span.end)
     if dl is None:
         return []
     parts, cur = [], []
-    for t in dl:
+    for t in a.tokens[dl[0]:dl[1]]:
         if t.text == ",":
             parts.append(cur)
             cur = []
@@ -267,29 +270,31 @@ def _dateline_mentions(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
     return out
 
 
-def _covered(raws: list[RawMention], s: int, e: int) -> bool:
-    return any(r.start < e and s < r.end for r in raws)
-
-
 def _missed_mentions(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
     """Known names spaCy missed, other occurrences of found names, and group institutions."""
-    doc = a.doc
+    toks = a.tokens
     out: list[RawMention] = []
+    # Token indices inside a mention, kept in step with `out`: one set lookup per token instead
+    # of scanning every mention.
+    covered = {i for r in raws for i in range(r.start, r.end)}
+    # Capitalised proper nouns, found in one pass (is_title first: it is far cheaper than pos_).
+    propn = {i for i, t in enumerate(toks) if t.is_title and t.pos_ == "PROPN"}
     # 1. Proper-noun runs in a place context that the gazetteer knows ("the towns of Sake and Rubaya").
     i = 0
-    n = len(doc)
+    n = len(toks)
     while i < n:
-        t = doc[i]
-        if t.pos_ == "PROPN" and t.is_title and not _covered(raws + out, i, i + 1):
+        if i in propn and i not in covered:
             j = i
-            while j < n and doc[j].pos_ == "PROPN" and doc[j].is_title and not _covered(raws + out, j, j + 1):
+            while j < n and j in propn and j not in covered:
                 j += 1
-            text = doc[i:j].text
+            text = a.span_text(i, j)
             label, fixed = _relabel(text, "ORG")
             if fixed:
                 out.append(RawMention(i, j, label, None, True))
-            elif _locative_context(doc, i) and _gazetteer_has(text):
+                covered.update(range(i, j))
+            elif _locative_context(toks, i) and _gazetteer_has(text):
                 out.append(RawMention(i, j, "GPE", None, False))
+                covered.update(range(i, j))
             i = j
         else:
             i += 1
@@ -303,10 +308,10 @@ GROUP_MODIFIERS = {"riot", "border", "security", "armed", "special", "national",
 def _compose(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
     """Build the multi-word actors spaCy splits: "Kyrgyz border troops", "EU election observation
     mission", "United Socialist Party of Venezuela", and known names ("France 24")."""
-    doc = a.doc
-    n = len(doc)
+    toks = a.tokens
+    n = len(toks)
     for r in raws:
-        r.text = doc[r.start:r.end].text
+        r.text = a.span_text(r.start, r.end)
     by_start = {r.start: r for r in raws}
     out = list(raws)
 
@@ -315,16 +320,16 @@ def _compose(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
         out.append(new)
 
     # Known organisation names (longest first), overriding the pieces spaCy made of them.
-    for m in _known_names_re().finditer(a.article.text):
-        span = doc.char_span(m.start(), m.end())
-        if span is None or span[-1].is_lower and span[-1].tag_ == "NNS":
+    for start, end in _known_name_spans(a.article.text):
+        rng = a.token_range(start, end, "strict")
+        if rng is None or toks[rng[1] - 1].is_lower and toks[rng[1] - 1].tag_ == "NNS":
             continue  # "EU foreign ministers" are the EU's people: the EU acts, as analysts code it
-        inside = [r for r in out if r.start < span.end and span.start < r.end]
-        if all(span.start <= r.start and r.end <= span.end for r in inside) and \
-                not any(r.start == span.start and r.end == span.end for r in inside):
-            replace(RawMention(span.start, span.end, "ORG", None, True))
-    for t in doc:
-        i = t.i
+        s, e = rng
+        inside = [r for r in out if r.start < e and s < r.end]
+        if all(s <= r.start and r.end <= e for r in inside) and \
+                not any(r.start == s and r.end == e for r in inside):
+            replace(RawMention(s, e, "ORG", None, True))
+    for i, t in enumerate(toks):
         r0 = by_start.get(i)
         if r0 is None and not t.is_title:
             continue  # every rule below starts at a capitalised word or a mention
@@ -333,41 +338,45 @@ def _compose(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
         width = 1
         if t.is_title and (r0 is None or r0.label in {"NORP", "GPE"}):
             c = kb.country_of_demonym(t.text)
-            if i + 1 < n and doc[i + 1].is_title and kb.country_of_demonym(f"{t.text} {doc[i + 1].text}"):
-                c = kb.country_of_demonym(f"{t.text} {doc[i + 1].text}")  # "South Sudanese forces"
-                width = 2
+            if i + 1 < n and toks[i + 1].is_title:
+                c2 = kb.country_of_demonym(f"{t.text} {toks[i + 1].text}")
+                if c2:
+                    c = c2  # "South Sudanese forces"
+                    width = 2
             if c is None and r0 is not None and r0.label == "GPE":
                 c = kb.country(r0.text)
                 width = r0.end - r0.start
         if c is not None:
             j = i + width
-            while j < n and j - (i + width) < 2 and doc[j].lower_ in GROUP_MODIFIERS and \
-                    not (j + 1 < n and doc[j].lower_ + " " + doc[j + 1].lower_ in GROUP_HEADS):
+            while j < n and j - (i + width) < 2 and toks[j].lower_ in GROUP_MODIFIERS and \
+                    not (j + 1 < n and toks[j].lower_ + " " + toks[j + 1].lower_ in GROUP_HEADS):
                 j += 1
             for w in (2, 1):
-                head = doc[j:j + w]
-                if len(head) == w and head.text.lower() in GROUP_HEADS and head.text.lower() != "government":
-                    new = RawMention(i, head.end, "ORG", c.iso3, True, extra={"group": head.text.lower(),
-                                                                                "name": f"{doc[i:i + width].text} {head.text}"})
+                if j + w > n:
+                    continue
+                head = a.span_text(j, j + w)
+                if head.lower() in GROUP_HEADS and head.lower() != "government":
+                    new = RawMention(i, j + w, "ORG", c.iso3, True, extra={"group": head.lower(),
+                                                                           "name": f"{a.span_text(i, i + width)} {head}"})
                     replace(new)
                     break
         # "<IGO>['s] [lowercase words] mission/delegation/group of experts"
         if r0 is not None and r0.label == "ORG" and kb.igo(r0.text):
             j = r0.end
-            if j < n and _is_poss(doc[j]):
+            if j < n and _is_poss(toks[j]):
                 j += 1
             k = j
-            while k < n and k - j < 4 and doc[k].is_lower and doc[k].pos_ in {"NOUN", "ADJ", "ADP"}:
-                if doc[k].lower_ in BODY_HEADS and k > j:
+            while k < n and k - j < 4 and toks[k].is_lower and toks[k].pos_ in {"NOUN", "ADJ", "ADP"}:
+                if toks[k].lower_ in BODY_HEADS and k > j:
                     end = k + 1
-                    if doc[k].lower_ == "group" or (k + 2 < n and doc[k + 1].lower_ == "of" and doc[k + 2].lower_ == "experts"):
+                    if toks[k].lower_ == "group" or (k + 2 < n and toks[k + 1].lower_ == "of" and toks[k + 2].lower_ == "experts"):
                         end = k + 3
                     replace(RawMention(i, end, "ORG", kb.igo(r0.text).country, True))
                     break
                 k += 1
         # "United Socialist Party of Venezuela": an organisation named after its country
-        if r0 is not None and r0.label == "ORG" and r0.end + 1 < n and doc[r0.end].lower_ == "of" \
-                and doc[r0.end - 1].lower_ in ORG_WORDS:
+        if r0 is not None and r0.label == "ORG" and r0.end + 1 < n and toks[r0.end].lower_ == "of" \
+                and toks[r0.end - 1].lower_ in ORG_WORDS:
             r1 = by_start.get(r0.end + 1)
             if r1 is not None and r1.label == "GPE":
                 replace(RawMention(r0.start, r1.end, "ORG", None, False))
@@ -376,7 +385,9 @@ def _compose(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
 
 
 @lru_cache(maxsize=1)
-def _known_names_re() -> re.Pattern[str]:
+def _known_names() -> tuple[re.Pattern[str], dict[str, list[str]]]:
+    """The known organisation names (4+ characters) as: a pattern for where one may start, and the
+    names by their first four characters, longest first."""
     names = set()
     for org in kb.organisations():
         for nm in (org.name, *org.aliases):
@@ -385,8 +396,32 @@ def _known_names_re() -> re.Pattern[str]:
     from .actors import known_actor_names
 
     names.update(n for n in known_actor_names() if len(n) >= 4)
-    alt = "|".join(re.escape(x) for x in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])")
+    by_prefix: dict[str, list[str]] = {}
+    for nm in sorted(names, key=len, reverse=True):
+        by_prefix.setdefault(nm[:4], []).append(nm)
+    firsts = "".join(sorted({nm[0] for nm in names}))
+    return re.compile(rf"(?<![\w-])[{re.escape(firsts)}]"), by_prefix
+
+
+_WORD_OR_HYPHEN = re.compile(r"[\w-]")
+
+
+def _known_name_spans(text: str) -> Iterator[tuple[int, int]]:
+    r"""(start, end) of known names as whole words, leftmost-longest and without overlaps: the
+    matches of `(?<![\w-])(?:longest|...|shortest)(?![\w-])`, which as one regex tried all ~750
+    alternatives at every character and cost more than the rest of this stage."""
+    starts, by_prefix = _known_names()
+    done = 0
+    for m in starts.finditer(text):
+        at = m.start()
+        if at < done:
+            continue  # inside the previous match
+        for nm in by_prefix.get(text[at:at + 4], ()):
+            end = at + len(nm)
+            if text.startswith(nm, at) and not _WORD_OR_HYPHEN.match(text, end):
+                yield at, end
+                done = end
+                break
 
 
 def _word_edge(text: str, i: int) -> bool:
@@ -394,27 +429,30 @@ def _word_edge(text: str, i: int) -> bool:
     return i < 0 or i >= len(text) or not (text[i].isalnum() or text[i] in "_-")
 
 
-def _repeat(doc: Doc, start: int, end: int, src: RawMention,
+def _repeat(a: Analysis, start: int, end: int, src: RawMention,
             taken: list[tuple[int, int]]) -> RawMention | None:
-    span = doc.char_span(start, end)
-    if span is None or any(s < span.end and span.start < e for s, e in taken):
+    rng = a.token_range(start, end, "strict")
+    if rng is None:
         return None
-    if span.start > 0 and doc[span.start - 1].is_title and doc[span.start - 1].pos_ == "PROPN" \
-            and not kb.is_title_word(doc[span.start - 1].text):
+    s, e = rng
+    if any(ts < e and s < te for ts, te in taken):
+        return None
+    prev = a.tokens[s - 1] if s > 0 else None
+    if prev is not None and prev.is_title and prev.pos_ == "PROPN" and not kb.is_title_word(prev.text):
         return None  # part of a longer name
-    return RawMention(span.start, span.end, src.label, src.country_hint, src.fixed, text=span.text)
+    return RawMention(s, e, src.label, src.country_hint, src.fixed, text=a.span_text(s, e))
 
 
 def _add_repeats(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
     """Every further occurrence of a name already found is a mention too (spaCy is inconsistent)."""
-    doc = a.doc
+    toks = a.tokens
     text = a.article.text  # == doc.text, which spaCy rebuilds on every access
     forms: dict[str, RawMention] = {}
     for r in raws:
         if r.label in {"PERSON", "ORG", "GPE", "LOC"} and len(r.text) > 2:
             forms.setdefault(r.text, r)
         if r.label == "PERSON" and r.end - r.start > 1:
-            last = doc[r.end - 1].text
+            last = toks[r.end - 1].text
             if len(last) > 2 and last[0].isupper():
                 forms.setdefault(last, RawMention(r.end - 1, r.end, "PERSON"))
     if not forms:
@@ -428,7 +466,7 @@ def _add_repeats(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
         while at != -1:
             end = at + len(form)
             if _word_edge(text, at - 1) and _word_edge(text, end):
-                extra_m = _repeat(doc, at, end, forms[form], taken)
+                extra_m = _repeat(a, at, end, forms[form], taken)
                 if extra_m is not None:
                     extra.append(extra_m)
                     taken.append((extra_m.start, extra_m.end))
@@ -438,14 +476,14 @@ def _add_repeats(a: Analysis, raws: list[RawMention]) -> list[RawMention]:
     return out
 
 
-def _acronym_links(doc: Doc, raws: list[RawMention]) -> dict[str, str]:
+def _acronym_links(toks: list[Token], raws: list[RawMention]) -> dict[str, str]:
     """'Democratic Unity Roundtable (MUD)': the acronym names the same entity."""
     links: dict[str, str] = {}
     for r in raws:
-        if r.label != "ORG" or r.end + 2 >= len(doc):
+        if r.label != "ORG" or r.end + 2 >= len(toks):
             continue
-        if doc[r.end].text == "(" and doc[r.end + 2].text == ")" and _ACRONYM.match(doc[r.end + 1].text):
-            links[doc[r.end + 1].text] = r.text
+        if toks[r.end].text == "(" and toks[r.end + 2].text == ")" and _ACRONYM.match(toks[r.end + 1].text):
+            links[toks[r.end + 1].text] = r.text
     return links
 
 
@@ -467,8 +505,8 @@ class _Grouper:
                 return f"country:{c.iso3}"
         return f"{r.label}:{name_key(text)}"
 
-    def person_match(self, r: RawMention) -> dict | None:
-        toks = name_tokens(r.text)
+    def person_match(self, toks: list[str]) -> dict | None:
+        """The latest person whose full name contains all of `toks` (a mention's name tokens)."""
         if not toks:
             return None
         best = None
@@ -481,8 +519,9 @@ class _Grouper:
         return best
 
     def add(self, r: RawMention, acronyms: dict[str, str]) -> None:
+        toks = name_tokens(r.text)  # read-only below, so one list serves every use
         if r.label == "PERSON":
-            g = self.person_match(r)
+            g = self.person_match(toks)
             if g:
                 g["mentions"].append(r)
                 return
@@ -490,24 +529,24 @@ class _Grouper:
         g = self.by_key.get(key)
         if g is None and r.label != "PERSON":
             # A surname seen earlier as a person: "Blinken" is never a GPE.
-            toks = name_tokens(r.text)
             if len(toks) == 1:
                 for cand in self.groups:
                     if cand["label"] == "PERSON" and toks[0] in cand["tokens"] and not r.fixed:
                         cand["mentions"].append(r)
                         return
         if g is None:
-            g = {"label": r.label, "mentions": [], "tokens": name_tokens(r.text), "key": key}
+            g = {"label": r.label, "mentions": [], "tokens": toks, "key": key}
             self.groups.append(g)
             self.by_key[key] = g
         g["mentions"].append(r)
-        if r.label == "PERSON" and len(name_tokens(r.text)) > len(g["tokens"]):
-            g["tokens"] = name_tokens(r.text)
+        if r.label == "PERSON" and len(toks) > len(g["tokens"]):
+            g["tokens"] = toks
 
 
 # A tie between labels (a single-word name tagged PERSON once and GPE once) goes to the first of
 # these: the small model's commonest confusion is a one-word place read as a person.
 TIE_ORDER = ("GPE", "LOC", "FAC", "ORG", "NORP", "PERSON")
+_TIE_RANK = {lab: i for i, lab in enumerate(TIE_ORDER)}
 
 
 def _vote_label(mentions: list[RawMention]) -> str:
@@ -520,8 +559,7 @@ def _vote_label(mentions: list[RawMention]) -> str:
     labels = [m.label for m in mentions]
     if "PERSON" in labels and any(m.end - m.start > 1 and m.label == "PERSON" for m in mentions):
         return "PERSON"
-    rank = {lab: i for i, lab in enumerate(TIE_ORDER)}
-    return max(dict.fromkeys(labels), key=lambda lab: (labels.count(lab), -rank.get(lab, len(rank))))
+    return max(dict.fromkeys(labels), key=lambda lab: (labels.count(lab), -_TIE_RANK.get(lab, len(_TIE_RANK))))
 
 
 def _best_name(mentions: list[RawMention], label: str) -> str:
@@ -537,10 +575,11 @@ def _best_name(mentions: list[RawMention], label: str) -> str:
 
 
 def extract(a: Analysis) -> None:
-    doc = a.doc
+    toks = a.tokens
+    text = a.article.text
     raws = _raw_mentions(a)
     raws = _add_repeats(a, raws)
-    acronyms = _acronym_links(doc, raws)
+    acronyms = _acronym_links(toks, raws)
     grouper = _Grouper()
     for r in raws:
         grouper.add(r, acronyms)
@@ -552,11 +591,12 @@ def extract(a: Analysis) -> None:
         seen: set[tuple[int, int]] = set()
         ment = []
         for m in mentions:
-            span = doc[m.start:m.end]
-            if (span.start_char, span.end_char) in seen:
+            last = toks[m.end - 1]  # mentions are never empty
+            bounds = (toks[m.start].idx, last.idx + len(last))  # the span's start_char, end_char
+            if bounds in seen:
                 continue
-            seen.add((span.start_char, span.end_char))
-            ment.append(Mention(span.start_char, span.end_char, span.text))
+            seen.add(bounds)
+            ment.append(Mention(bounds[0], bounds[1], text[bounds[0]:bounds[1]]))
         named = next((m.extra["name"] for m in mentions if "name" in m.extra), None)
         ent = Entity(id=f"e{n}", name=named or _best_name(mentions, label), type=label, mentions=ment)
         hints = [m.country_hint for m in mentions if m.country_hint]
