@@ -832,25 +832,45 @@ _RULE_TRIGGERS: dict[str, set[str]] = {
             "hourly"},
     "time": {_DIGIT, "noon", "midday", "midnight"},
 }
-_BY_WORD: dict[str, list[int]] = {}
-for _i, (_k, _) in enumerate(_RULES):
-    for _w in _RULE_TRIGGERS[_k]:
-        _BY_WORD.setdefault(_w, []).append(_i)
+# Rules with the same trigger words (the digit rules, the month rules, ...) share one window list.
+_GROUPS: list[frozenset[str]] = list(dict.fromkeys(frozenset(_RULE_TRIGGERS[k]) for k, _ in _RULES))
+_GROUP_OF = [_GROUPS.index(frozenset(_RULE_TRIGGERS[k])) for k, _ in _RULES]
+_BY_WORD: dict[str, list[int]] = {}  # trigger word -> its groups
+for _g, _ws in enumerate(_GROUPS):
+    for _w in _ws:
+        _BY_WORD.setdefault(_w, []).append(_g)
 _WORD = re.compile(r"[A-Za-z]+|\d+")
 _MARGIN = 48
+# What a rule's match cannot do without, found by one cheap search: a window lacking it is skipped.
+# Most digit windows hold counts, not clock times, ISO dates or decades. Each is implied by its rule.
+_NEEDS: dict[str, re.Pattern] = {k: re.compile(p) for k, p in {
+    "iso": r"\d-[01]\d-[0-3]\d",
+    "nine11": r"9/11",
+    "slash": r"\d/\d",
+    "year": r"1[6-9]\d\d|20\d\d",
+    "year2": r"['’]\d\d",
+    "decade": r"\d0['’]?s",
+    "ago": r"\s(?i:ago|earlier|later|before|back|from\s+now|hence)",
+    "time": r"\d(?:[:.]\d\d)?\s*(?i:[ap]\.?m)(?!\w)|\d:\d|(?i:noon|midday|midnight)"
+            r"|\d\s+(?:GMT|UTC|(?i:[lh]))",
+    # month words are triggers in any case ("may"), but dates need the month and a day or year
+    "mdy": rf"(?:{MONTH})\s*\d",
+    "dmy": rf"\d(?:st|nd|rd|th)?(?:\s+{_I('of')})?\s+(?:{MONTH})",
+    "my": rf"(?:{MONTH}),?\s+(?:{_I('of')}\s+)?(?:{YEAR})",
+}.items()}
 
 
 def _windows(text: str) -> list[list[tuple[int, int]]]:
-    """Per rule, the merged text windows around its trigger words."""
+    """Per rule, the merged text windows around its trigger words (one list shared by a group)."""
     n = len(text)
-    wins: list[list[tuple[int, int]]] = [[] for _ in _RULES]
+    wins: list[list[tuple[int, int]]] = [[] for _ in _GROUPS]
     for m in _WORD.finditer(text):
         w = m.group()
-        rules = _BY_WORD.get(_DIGIT if w[0].isdigit() else w.lower())
-        if not rules:
+        groups = _BY_WORD.get(_DIGIT if w[0].isdigit() else w.lower())
+        if not groups:
             continue
         s, e = max(0, m.start() - _MARGIN), min(n, m.end() + _MARGIN)
-        for i in rules:
+        for i in groups:
             lst = wins[i]
             if lst and s <= lst[-1][1]:
                 lst[-1] = (lst[-1][0], e)
@@ -863,7 +883,7 @@ def _windows(text: str) -> list[list[tuple[int, int]]]:
             while e < n and not text[e].isspace():
                 e += 1
             lst[j] = (s, e)
-    return wins
+    return [wins[g] for g in _GROUP_OF]
 
 
 def _scan(text: str) -> list[_Cand]:
@@ -871,7 +891,10 @@ def _scan(text: str) -> list[_Cand]:
     cands: list[_Cand] = []
     seen: set[tuple[str, int, int]] = set()
     for (kind, rx), wins in zip(_COMPILED, _windows(text), strict=True):
+        need = _NEEDS.get(kind)
         for s, e in wins:
+            if need is not None and not need.search(text, s, e):
+                continue
             for m in rx.finditer(text, s, e):
                 key = (kind, m.start(), m.end())
                 if m.end() > m.start() and key not in seen:

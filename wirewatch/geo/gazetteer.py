@@ -34,6 +34,7 @@ def ascii_fold(s: str) -> str:
     return "".join(c for c in s if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=65_536)  # pure, and the same names recur across mentions, candidates and articles
 def normalise(name: str) -> str:
     """Lookup key: accent- and case-insensitive, punctuation folded, 'St.' -> 'saint', no leading 'the'."""
     s = ascii_fold(name).lower().replace("’", "'")

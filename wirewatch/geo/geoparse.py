@@ -20,7 +20,7 @@ import csv
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -117,6 +117,7 @@ class _Top:
     qual: list[Candidate] = field(default_factory=list)
     res: Candidate | None = None
     peers: list[_Top] = field(default_factory=list)  # its neighbours in a list of places
+    priors: list[float] = field(default_factory=list)  # `Resolver.prior` of each candidate
 
 
 # Nationality words the country table lacks or spells differently (it has one demonym per country).
@@ -155,9 +156,17 @@ def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 12742.0 * math.asin(math.sqrt(min(1.0, h)))
 
 
+_LEADING_THE = re.compile(r"^(?:the)\s+", re.I)
+_POSSESSIVE = re.compile(r"['’]s?$")
+# (kind, "X state", "state of X") patterns of each kind word, compiled once
+_KIND_AFFIXES = [(kind, re.compile(rf"\s+{w}$", re.I), re.compile(rf"^{w}\s+of\s+", re.I))
+                 for w, kind in KIND_WORDS.items()]
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:s)?\b")
+
+
 def _strip(surface: str) -> str:
-    s = re.sub(r"^(?:the)\s+", "", surface.strip(), flags=re.I)
-    return re.sub(r"['’]s?$", "", s).strip()
+    s = _LEADING_THE.sub("", surface.strip())
+    return _POSSESSIVE.sub("", s).strip()
 
 
 def _lookup(surface: str, gaz: Gazetteer) -> tuple[list[Candidate], str, str | None]:
@@ -167,9 +176,9 @@ def _lookup(surface: str, gaz: Gazetteer) -> tuple[list[Candidate], str, str | N
     if cands:
         return cands, normalise(s), None
     low = s.lower()
-    for w, kind in KIND_WORDS.items():
-        for pat in (rf"\s+{w}$", rf"^{w}\s+of\s+"):
-            bare = re.sub(pat, "", s, flags=re.I)
+    for kind, after, before in _KIND_AFFIXES:
+        for pat in (after, before):
+            bare = pat.sub("", s)
             if bare != s and (c := gaz.candidates(bare)):
                 return c, normalise(bare), kind
     for w in FEATURE_WORDS:
@@ -254,18 +263,20 @@ class Resolver:
         states = {t.key for t in allt if t.kind == "admin1"}
         dem: Counter[str] = Counter()
         dmap = demonyms()
-        for m in re.finditer(r"\b[A-Z][a-z]+(?:s)?\b", text):
+        for m in _CAPITALISED.finditer(text):
             iso = dmap.get(normalise(m.group(0)))
             if iso:
                 dem[iso] += 1
-        for t in allt:
-            t.res = max(t.cands, key=lambda c, t=t: self.prior(t, c)) if t.cands else None
+        for t in allt:  # a candidate's prior never changes: score it once, not once per round
+            t.priors = [self.prior(t, c) for c in t.cands]
+            t.res = _first_best(t.cands, t.priors) if t.cands else None
         for _ in range(ROUNDS):
             changed = False
             for t in allt:
                 if len(t.cands) < 2:
                     continue
-                best = max(t.cands, key=lambda c, t=t: self.prior(t, c) + self._context(t, c, allt, dl, dem))
+                context = self._context(t, allt, dl, dem)
+                best = _first_best(t.cands, [p + context(c) for p, c in zip(t.priors, t.cands, strict=True)])
                 best = _prefer_city(t, best, allt, t.key in states)
                 changed |= best != t.res
                 t.res = best
@@ -273,9 +284,10 @@ class Resolver:
                 break
         for t in allt:
             if t.res is not None and self._doubtful(t, t.res, allt, dem):
-                rest = [c for c in t.cands if not self._doubtful(t, c, allt, dem)]
-                t.res = max(rest, key=lambda c, t=t: self.prior(t, c) + self._context(t, c, allt, dl, dem)) \
-                    if rest else None
+                rest = [(p, c) for p, c in zip(t.priors, t.cands, strict=True)
+                        if not self._doubtful(t, c, allt, dem)]
+                context = self._context(t, allt, dl, dem)
+                t.res = _first_best([c for _, c in rest], [p + context(c) for p, c in rest]) if rest else None
         return [t.res for t in tops]
 
     def _doubtful(self, t: _Top, c: Candidate, allt: list[_Top], dem: Counter[str]) -> bool:
@@ -302,11 +314,13 @@ class Resolver:
             qual = []
         return _Top(s, e, key, cands, kind, qual)
 
-    def _context(self, t: _Top, c: Candidate, allt: list[_Top], dl: _Top | None,
-                 dem: Counter[str]) -> float:
+    def _context(self, t: _Top, allt: list[_Top], dl: _Top | None,
+                 dem: Counter[str]) -> Callable[[Candidate], float]:
+        """Document evidence for `t`'s candidates. What the other toponyms resolve to is gathered
+        once per toponym and round; the returned function scores one candidate against it."""
         weights: Counter[str] = Counter()
         admins: set[tuple[str | None, str]] = set()
-        nearest = math.inf
+        local: list[Candidate] = []  # the other toponyms' local places, one per name
         seen: set[str] = set()
         for o in allt:
             if o is t or o.res is None or o.key == t.key:
@@ -319,30 +333,44 @@ class Resolver:
             seen.add(o.key)
             if r.country_iso3:
                 weights[r.country_iso3] += DATELINE_COUNTRY if o is dl else 1.0
-            if r.feature in LOCAL and c.feature in LOCAL:
-                # a state is as near as can be to the towns inside it (its centre may be far from them)
-                inside = c.feature == "admin1" and r.country_iso3 == c.country_iso3 and r.admin1 == c.name
-                # a town inside a named state already gets ADMIN1_MENTIONED for it: the state's
-                # nearness is the same evidence, not a second vote ("NY" once made Rome, N.Y. beat Rome)
-                if r.feature == "admin1" and c.feature in ("city", "admin2") and r.country_iso3 == c.country_iso3 \
-                        and c.admin1 == r.name:
-                    continue
-                nearest = min(nearest, 0.0 if inside else km(c, r))
+            if r.feature in LOCAL:
+                local.append(r)
         for iso, n in dem.items():
             weights[iso] += DEMONYM_WEIGHT * min(n, 4)
         total = sum(weights.values())
-        s = SAME_COUNTRY * weights[c.country_iso3] / total if total and c.country_iso3 else 0.0
-        if c.admin1 and c.feature in ("city", "admin2") and (c.country_iso3, c.admin1) in admins:
-            s += ADMIN1_MENTIONED
-        if nearest < math.inf:
-            s += NEAR * math.exp(-nearest / NEAR_KM)
         peers = [o.res for o in t.peers if o.res is not None and o.key != t.key]
-        if peers:
-            s += PEER_FEATURE * sum(_same_class(r.feature, c.feature) for r in peers) / len(peers)
-            local = [r for r in peers if r.feature in LOCAL and r.country_iso3]
-            if local and c.feature in LOCAL:
-                s += PEER_COUNTRY * sum(r.country_iso3 == c.country_iso3 for r in local) / len(local)
-        return s
+        local_peers = [r for r in peers if r.feature in LOCAL and r.country_iso3]
+
+        def score(c: Candidate) -> float:
+            s = SAME_COUNTRY * weights[c.country_iso3] / total if total and c.country_iso3 else 0.0
+            if c.admin1 and c.feature in ("city", "admin2") and (c.country_iso3, c.admin1) in admins:
+                s += ADMIN1_MENTIONED
+            if c.feature in LOCAL:
+                nearest = math.inf
+                for r in local:
+                    # a state is as near as can be to the towns inside it (its centre may be far from them)
+                    inside = c.feature == "admin1" and r.country_iso3 == c.country_iso3 and r.admin1 == c.name
+                    # a town inside a named state already gets ADMIN1_MENTIONED for it: the state's
+                    # nearness is the same evidence, not a second vote ("NY" once made Rome, N.Y. beat Rome)
+                    if r.feature == "admin1" and c.feature in ("city", "admin2") \
+                            and r.country_iso3 == c.country_iso3 and c.admin1 == r.name:
+                        continue
+                    nearest = min(nearest, 0.0 if inside else km(c, r))
+                if nearest < math.inf:
+                    s += NEAR * math.exp(-nearest / NEAR_KM)
+            if peers:
+                s += PEER_FEATURE * sum(_same_class(r.feature, c.feature) for r in peers) / len(peers)
+                if local_peers and c.feature in LOCAL:
+                    same = sum(r.country_iso3 == c.country_iso3 for r in local_peers)
+                    s += PEER_COUNTRY * same / len(local_peers)
+            return s
+
+        return score
+
+
+def _first_best(cands: Sequence[Candidate], scores: list[float]) -> Candidate:
+    """The highest-scoring candidate; ties go to the first (the most populous), as with max()."""
+    return cands[scores.index(max(scores))]
 
 
 def _same_class(a: str, b: str) -> bool:

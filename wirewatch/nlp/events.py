@@ -31,6 +31,7 @@ from .context import Analysis
 from .text import fold
 
 if TYPE_CHECKING:
+    from spacy.tokens import Span as DocSpan
     from spacy.tokens import Token
 
 SUBJ = {"nsubj", "nsubjpass", "csubj"}
@@ -106,11 +107,29 @@ def _is_money(tok: Token) -> bool:
     return bool(words & MONEY_WORDS)
 
 
+@lru_cache(maxsize=1)
+def _trigger_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(verb lemmas, noun words) that `classify` can find anything for: a verb's lemma must key one of
+    the lexicon's tables or begin a phrasal entry ("call" of "call for"), a noun must be listed."""
+    lex = lexicon()
+    verbs = set(lex["verbs"]) | set(lex["by_object"]) | set(lex["_money_verbs"]) | {"warn"}
+    for phrase in lex["phrasal"]:  # every prefix ending at a space: f"{lemma} {word}" can be the phrase
+        verbs.update(phrase[:i] for i, ch in enumerate(phrase) if ch == " ")
+    return frozenset(verbs), frozenset(lex["nouns"])
+
+
 def classify(tok: Token) -> tuple[str, str | None] | None:
     """PLOVER type and mode of a trigger token, or None."""
     lex = lexicon()
     lemma = tok.lemma_.lower()
-    if tok.pos_ in {"VERB", "AUX"}:
+    pos = tok.pos_
+    verb_words, noun_words = _trigger_words()
+    # most tokens are no trigger: reject them before walking their children
+    if pos in {"VERB", "AUX"} and lemma not in verb_words:
+        return None
+    if pos == "NOUN" and lemma not in noun_words and tok.lower_ not in noun_words:
+        return None
+    if pos in {"VERB", "AUX"}:
         prt = _particle(tok)
         obj = _object(tok)
         if lemma in lex["by_object"]:
@@ -461,7 +480,9 @@ def _status(tok: Token) -> str:
         if any(c.lower_ in PLAN_ADJ for c in tok.children if c.dep_ in {"amod", "compound"}):
             return "planned"
         cur = tok.head
-        while cur.pos_ not in {"VERB", "AUX"} and cur.head is not cur:
+        # compare indices: spaCy builds a new Token on each access, so `cur.head is not cur`
+        # always holds and never stopped the climb at a verbless root (it looped forever)
+        while cur.pos_ not in {"VERB", "AUX"} and cur.head.i != cur.i:
             cur = cur.head
     seen = 0
     verbs = []
@@ -478,7 +499,6 @@ def _status(tok: Token) -> str:
             break
     first = verbs[0]
     children = list(first.children)
-    sent = first.sent
     if tok.pos_ == "NOUN" and first is not tok and first.dep_ in {"advcl", "xcomp"} and any(
             c.dep_ == "aux" and c.lower_ == "to" for c in first.children) and first.lemma_.lower() in PLAN_OBJECT_VERBS:
         return "planned"  # "met to coordinate the alliance's withdrawal": the object of a purpose is ahead
@@ -516,7 +536,8 @@ def _status(tok: Token) -> str:
     if aux & FUTURE_AUX or "would" in aux or (("is" in aux or "are" in aux) and any(
             c.lower_ == "to" for c in children if c.dep_ == "aux")):
         return "planned"
-    if any(t.lower_ == "due" for t in sent if t.i < first.i and t.head.i in {first.i, *[v.i for v in verbs]}):
+    governed = {first.i, *[v.i for v in verbs]}
+    if any(t.lower_ == "due" and t.head.i in governed for t in first.doc[first.sent.start:first.i]):
         return "planned"
     return "occurred"
 
@@ -528,15 +549,17 @@ def _clause_tokens(trigger: Token) -> set[int]:
     """Tokens of the trigger's own clause, without the clauses nested in it."""
     head = trigger
     if trigger.pos_ == "NOUN":
-        while head.pos_ not in {"VERB", "AUX"} and head.head is not head:
+        while head.pos_ not in {"VERB", "AUX"} and head.head.i != head.i:  # `is` never holds (see `_status`)
             head = head.head
+    # a nested clause stays when it holds the trigger, i.e. is the trigger or one of its ancestors
+    holds_trigger = {trigger.i, *[t.i for t in trigger.ancestors]}
     ids: set[int] = set()
     stack = [head]
     while stack:
         t = stack.pop()
         ids.add(t.i)
         for c in t.children:
-            if c.dep_ in NESTED and c.pos_ in {"VERB", "AUX"} and not any(x.i == trigger.i for x in c.subtree):
+            if c.dep_ in NESTED and c.pos_ in {"VERB", "AUX"} and c.i not in holds_trigger:
                 continue
             if c.dep_ == "conj" and c.pos_ in {"VERB", "AUX"}:
                 continue
@@ -544,12 +567,18 @@ def _clause_tokens(trigger: Token) -> set[int]:
     return ids
 
 
-def _place_for(a: Analysis, trigger: Token) -> tuple[str | None, str | None]:
-    """A place named in the trigger's own clause (in/at/near X), else the dateline."""
-    clause = _clause_tokens(trigger) | (_relative_scope(trigger) or set())  # "the shootout near Batken, which killed"
+def _place_for(a: Analysis, trigger: Token, sent: DocSpan, clause: set[int],
+               scope: set[int] | None) -> tuple[str | None, str | None]:
+    """A place named in the trigger's own clause (in/at/near X), else the dateline. `clause` and
+    `scope` are the trigger's `_clause_tokens` and `_relative_scope`, `sent` its sentence."""
+    clause = clause | (scope or set())  # "the shootout near Batken, which killed"
     best, dist = None, 10**9
-    for t in trigger.sent:
-        if t.i not in clause or t.dep_ != "pobj" or t.head.lower_ not in {"in", "at", "near", "outside", "into", "from"}:
+    doc, lo, hi = trigger.doc, sent.start, sent.end
+    for i in sorted(clause):  # the sentence's tokens in order, only those of the clause
+        if not lo <= i < hi:
+            continue
+        t = doc[i]
+        if t.dep_ != "pobj" or t.head.lower_ not in {"in", "at", "near", "outside", "into", "from"}:
             continue
         e = a.entity_of(t)
         if e is None:  # "near the village of Ak-Sai"
@@ -584,11 +613,10 @@ def _relative_scope(trigger: Token) -> set[int] | None:
     return None
 
 
-def _time_for(a: Analysis, trigger: Token) -> tuple[str | None, str | None, str | None]:
-    """The time expression in the trigger's clause, else the sentence's; (time id, date, source)."""
-    clause = _clause_tokens(trigger)
-    sent = trigger.sent
-    allowed = _relative_scope(trigger)
+def _time_for(a: Analysis, trigger: Token, sent: DocSpan, clause: set[int],
+              allowed: set[int] | None) -> tuple[str | None, str | None, str | None]:
+    """The time expression in the trigger's clause, else the sentence's; (time id, date, source).
+    `clause` and `allowed` are the trigger's `_clause_tokens` and `_relative_scope`."""
     best = None
     for t in a.times:
         if t.type not in {"DATE", "TIME"} or not (sent.start_char <= t.start < sent.end_char):
@@ -627,7 +655,6 @@ def _in_direct_quote(a: Analysis, idx: int) -> bool:
 
 
 def extract(a: Analysis) -> None:
-    doc = a.doc
     dl = a.article.dateline_span
     dateline = None
     if dl is not None:  # up to the separator: "PARIS, April 17 - ", "LUANDA, Angola — "
@@ -636,11 +663,11 @@ def extract(a: Analysis) -> None:
     refs = _Refs(a, dateline)
     seen: set[tuple] = set()
     events: list[Event] = []
-    for tok in doc:
-        if tok.pos_ not in {"VERB", "NOUN", "AUX"} or _in_direct_quote(a, tok.idx):
+    for tok in a.tokens:  # built once per article, shared by the stages
+        if tok.pos_ not in {"VERB", "NOUN", "AUX"}:
             continue
         found = classify(tok)
-        if found is None:
+        if found is None or _in_direct_quote(a, tok.idx):
             continue
         etype, mode = found
         if tok.pos_ == "NOUN" and tok.dep_ in OBJ | {"nsubjpass", "pobj"}:
@@ -762,13 +789,14 @@ def extract(a: Analysis) -> None:
             status = "planned"  # "called for demonstrations on Thursday": announced, not yet held
         if status == "occurred" and tok.lemma_.lower() in {"pledge", "promise", "vow"}:
             status = "planned"  # a pledge is aid promised, not yet delivered
-        place, place_source = _place_for(a, tok)
+        sent = tok.sent
+        clause, scope = _clause_tokens(tok), _relative_scope(tok)
+        place, place_source = _place_for(a, tok, sent, clause, scope)
         t_clause, _ = times.time_for(a, tok)
         if t_clause is not None:
             time_id, date, date_source = t_clause.id, _date_value(t_clause.value), "clause"
         else:
-            time_id, date, date_source = _time_for(a, tok)
-        sent = tok.sent
+            time_id, date, date_source = _time_for(a, tok, sent, clause, scope)
         key = (etype, tuple(e.id for e in actors), tuple(e.id for e in targets), sent.start)
         if key in seen:
             continue

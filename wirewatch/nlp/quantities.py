@@ -73,11 +73,17 @@ def parse_number(words: list[str]) -> float | None:
     return value
 
 
+def _starts_number(t: Token) -> bool:
+    """Whether a number run can start at `t`. Not "one": nearly always a pronoun or "one of", not
+    a count worth indexing."""
+    return (t.like_num or t.lower_ in WORDS) and t.lower_ != "one"
+
+
 def _num_tokens(doc, i: int) -> tuple[int, int] | None:
     """The run of number tokens starting at i ('1.7', 'million')."""
     t = doc[i]
-    if not (t.like_num or t.lower_ in WORDS) or t.lower_ == "one":
-        return None  # "one" is nearly always a pronoun or "one of", not a count worth indexing
+    if not _starts_number(t):
+        return None
     j = i + 1
     while j < len(doc) and (doc[j].lower_ in SCALES or doc[j].like_num and doc[j].ent_type_ == t.ent_type_
                             and doc[j].lower_ not in {"and", "to"}):
@@ -104,10 +110,12 @@ def extract(a: Analysis) -> None:
     used: set[int] = set()
     items: list[Quantity] = []
     range_head: dict[int, Token] = {}  # start of a range's high bound -> the noun it counts
+    toks = a.tokens  # every position is visited: `doc[i]` would build a new Token per call
     i = 0
-    while i < len(doc):
-        t = doc[i]
-        if i in used or t.ent_type_ in skip_ents or t.is_punct:
+    while i < len(toks):
+        t = toks[i]
+        # the number test first: almost every token fails it
+        if not _starts_number(t) or i in used or t.ent_type_ in skip_ents or t.is_punct:
             i += 1
             continue
         run = _num_tokens(doc, i)

@@ -31,18 +31,33 @@ SUBJ = {"nsubj", "nsubjpass"}
 DOC_NOUNS = {"statement", "communique", "communiqué", "release", "report", "post", "letter", "declaration"}
 
 
+_OPENING = re.compile(f"[{OPEN}]")
+_CLOSING_OR_BREAK = {op: re.compile(f"[{re.escape(close)}\n]") for op, close in CLOSE.items()}
+
+
 def _quote_spans(text: str) -> list[tuple[int, int]]:
     """Character spans inside quote marks; an unclosed quote runs into the next paragraph
     when that paragraph opens with a quote mark (the newspaper convention)."""
     spans = []
     i, n = 0, len(text)
     while i < n:
+        # jump to the next quote mark, and inside a quote to its closing mark or a line break
+        # (nothing else stops the scan)
+        m = _OPENING.search(text, i)
+        if m is None:
+            break
+        i = m.start()
         ch = text[i]
-        if ch in OPEN and (ch != "\"" or i == 0 or not text[i - 1].isalnum()):
+        if ch != "\"" or i == 0 or not text[i - 1].isalnum():
             close = CLOSE[ch]
+            stops = _CLOSING_OR_BREAK[ch]
             j = i + 1
             end = None
             while j < n:
+                stop = stops.search(text, j)
+                if stop is None:
+                    break
+                j = stop.start()
                 c = text[j]
                 if c == close and (close != "\"" or j + 1 >= n or not text[j + 1].isalnum()):
                     end = j
@@ -202,11 +217,14 @@ def _governor(doc, qs: int, qe: int) -> Token | None:
 
 def _clause_span(tok: Token, exclude: set[int]) -> tuple[int, int] | None:
     """Character span of a complement clause, minus conjoined clauses and a leading 'that'."""
-    ids = [t.i for t in tok.subtree if t.i not in exclude]
-    if not ids:
-        return None
+    if exclude:
+        ids = [t.i for t in tok.subtree if t.i not in exclude]
+        if not ids:
+            return None
+        left, right = min(ids), max(ids)
+    else:  # the subtree's first and last token, without walking it
+        left, right = tok.left_edge.i, tok.right_edge.i
     doc = tok.doc
-    left, right = min(ids), max(ids)
     while left <= right and (doc[left].dep_ == "mark" and doc[left].lower_ in {"that", "whether"}
                              or doc[left].is_punct or doc[left].is_space):
         left += 1
@@ -253,7 +271,7 @@ def extract(a: Analysis) -> None:
             items.append((qs, qe, _subject(verb), verb.text, True, True))
         else:
             items.append((qs, qe, None, None, True, False))
-    for tok in doc:
+    for tok in a.tokens:  # built once per article, shared by the stages
         if tok.lemma_ in REPORT and tok.pos_ in {"VERB", "AUX"}:
             comps = _complements(tok)
             for c in comps:

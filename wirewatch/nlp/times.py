@@ -17,7 +17,7 @@ from .context import Analysis
 if TYPE_CHECKING:
     from spacy.tokens import Token
 
-_KEY = "wirewatch.times"  # doc.user_data slot: [(Time, root token index, token indices)]
+_KEY = "wirewatch.times"  # doc.user_data slot: [(Time, `_heads` of its root)] of the Times that date events
 _DATED = ("DATE", "TIME")
 _BOUNDS = {"since", "until", "till", "pending"}
 
@@ -63,13 +63,16 @@ def extract(a: Analysis) -> None:
         found.append(timex.Timex(s, e, ent.text, norm[0], norm[1], None, "spacy"))
     found.sort(key=lambda t: t.start)
     times: list[Time] = []
-    index: list[tuple[Time, int, list[int]]] = []
+    index: list[tuple[Time, list[tuple[int, bool]]]] = []
     for i, t in enumerate(found, 1):
         rec = Time(id=f"t{i}", text=t.text, start=t.start, end=t.end, type=t.type, value=t.value)
         times.append(rec)
+        if rec.type not in _DATED or not rec.value or not rec.value[:1].isdigit():
+            continue  # only a date can date an event (`time_for`)
         span = doc.char_span(t.start, t.end, alignment_mode="expand")
-        if span is not None and len(span):
-            index.append((rec, span.root.i, [tok.i for tok in span]))
+        if span is not None and len(span) and not _bounded(span.root):
+            # "jailed since the October 26 vote": a bound of the state, not the event's date
+            index.append((rec, _heads(span.root)))
     a.times = times
     doc.user_data[_KEY] = index
 
@@ -88,15 +91,16 @@ def _clause_head(token: Any) -> Any:
     return t
 
 
-def _depth_to(tok: Any, head: Any) -> int | None:
-    """Steps from tok up to head, None if head does not govern tok."""
-    n, t = 0, tok
+def _heads(root: Any) -> list[tuple[int, bool]]:
+    """A time's root and the tokens above it up to the sentence root, climbed once per time rather
+    than once per trigger: (token index, whether it is a verb of a clause of its own)."""
+    out = []
+    t = root
     while True:
-        if t.i == head.i:
-            return n
-        if t.head.i == t.i or n > 30:
-            return None
-        t, n = t.head, n + 1
+        out.append((t.i, t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "auxpass", "amod")))
+        if t.head.i == t.i:
+            return out
+        t = t.head
 
 
 def _bounded(root: Any) -> bool:
@@ -126,24 +130,15 @@ def time_for(a: Analysis, token: Token) -> tuple[Time | None, str | None]:
         return None, None
     head = _clause_head(token)
     best: tuple[int, int, Time] | None = None
-    for rec, root_i, _toks in index:
-        if rec.type not in _DATED or not rec.value or not rec.value[:1].isdigit():
-            continue
-        root = token.doc[root_i]
-        if _bounded(root):
-            continue  # "jailed since the October 26 vote": a bound of the state, not the event's date
+    for rec, heads in index:  # dated and unbounded Times only (see `extract`)
+        reach = [i for i, _ in heads[:32]]  # the target governs the time within 31 steps
         for target, bonus in ((token, 0), (head, 1)):
-            d = _depth_to(root, target)
-            if d is None:
+            if target.i not in reach:
                 continue
-            # a verb between the time and the clause head means the time belongs to that other clause
-            t, crossed = root.head, False
-            while t.i != target.i:
-                if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "auxpass", "amod"):
-                    crossed = True
-                    break
-                t = t.head
-            if crossed:
+            d = reach.index(target.i)
+            # a verb between the time and the clause head means the time belongs to that other clause;
+            # when the time's root is the target itself (d == 0) every head above it is checked
+            if any(verb for _, verb in heads[1:d or len(heads)]):
                 continue
             key = (bonus, d)
             if best is None or key < best[:2]:
