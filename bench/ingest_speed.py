@@ -146,6 +146,9 @@ def _at(samples: list[tuple[float, float]], when: float) -> float:
     return before[1] + (after[1] - before[1]) * (when - before[0]) / (after[0] - before[0])
 
 
+WARM = 32  # articles per worker stored before the steady window opens
+
+
 def run_ingest(corpus: Path, workers: int, tmp: Path, extra: tuple[str, ...] = ()) -> dict:
     db = tmp / f"bench-w{workers}-{time.monotonic_ns()}.db"
     cmd = [sys.executable, "-m", "wirewatch", "ingest", str(corpus), "--db", str(db), "--workers", str(workers),
@@ -175,11 +178,9 @@ def run_ingest(corpus: Path, workers: int, tmp: Path, extra: tuple[str, ...] = (
     summary = json.loads(out.decode().strip().splitlines()[-1])
     with sqlite3.connect(db) as c:
         stamps = [datetime.fromisoformat(r[0]) for r in c.execute("SELECT ingested_at FROM articles ORDER BY seq")]
-    # Steady state: from the moment the first round of batches (one per worker) is stored to the end,
-    # so model loading and the pipeline filling up are left out.
-    from wirewatch.ingest import CHUNK
-
-    k = max(1, min(CHUNK * max(workers, 1), len(stamps) // 3))  # a small corpus: skip its first third
+    # Steady state: from the moment WARM articles per worker are stored to the end, so model loading
+    # and the pipeline filling up (the workers start together, within a second) are left out.
+    k = max(1, min(WARM * max(workers, 1), len(stamps) // 3))  # a small corpus: skip its first third
     span = (stamps[-1] - stamps[k - 1]).total_seconds() if k >= 1 else 0.0
     steady = (len(stamps) - k) / span if span > 0 else 0.0
     # The same window in CPU time of the whole process tree (writer + workers): articles per CPU

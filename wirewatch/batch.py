@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ConfigError, StoreError, WirewatchError
-from .ingest import CHUNK, IngestStats, _Ingest, extract_batch
+from .ingest import IngestStats, _Ingest, extract_batch
 from .models import Article, ArticleRecord
 from .read.files import article_from_mapping
 from .read.sources import SUPPORTED, Item, ReadFailure, Sourced, iter_files, iter_source, read_path
@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+# Articles per Dask task: each task pays the scheduler's round trip and the records' transfer,
+# so partitions are larger than a local worker's task (ingest.CHUNK).
+PARTITION = 32
 MANIFEST = "_manifest.db"  # the driver's state under --out: stubs for dedup, duplicate links, errors
 Format = Literal["jsonl", "parquet"]
 # (key, error or None, stage of the error) for each article of a partition
@@ -702,7 +705,7 @@ def connect(spec: str) -> Iterator[Client]:
 
 
 def run_batch(inputs: Sequence[str], *, client: Client, db: str | None = None, out: str | Path | None = None,
-              fmt: Format = "jsonl", settings: Settings | None = None, partition_size: int = CHUNK,
+              fmt: Format = "jsonl", settings: Settings | None = None, partition_size: int = PARTITION,
               retries: int = 2, dedup: bool = True, stories: bool = True, watches: bool = True,
               include: Sequence[str] = (),
               exclude: Sequence[str] = (), near_threshold: float | None = None, kb: bool = True,
