@@ -312,7 +312,7 @@ class _Refs:
         low = tok.lower_
         if tok.pos_ == "PRON":
             gov = tok.head
-            while gov.dep_ in {"xcomp", "conj", "aux"} and gov.head is not gov:
+            while gov.dep_ in {"xcomp", "conj", "aux"} and gov.head.i != gov.i:
                 gov = gov.head
             if gov.dep_ == "ccomp" and depth < 2:
                 # "the government announced that it was freezing talks": it = the announcer
@@ -372,7 +372,7 @@ def _subject(tok: Token, dateline: tuple[int, int] | None = None) -> tuple[Token
                     # "Lithuania, which imposed ..."; "villagers who were abducted": passive
                     return _antecedent(cur), c.dep_ == "nsubjpass"
                 return c, c.dep_ == "nsubjpass"
-        if cur.dep_ in {"conj", "xcomp", "advcl"} and cur.head is not cur:
+        if cur.dep_ in {"conj", "xcomp", "advcl"} and cur.head.i != cur.i:
             if cur.dep_ == "advcl" and not any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children):
                 return None, False
             cur = cur.head
@@ -490,7 +490,7 @@ def _status(tok: Token) -> str:
         verbs.append(cur)
         # climb to the verbs that govern the trigger; coordinated siblings ("pledged ... and
         # appealed") do not govern each other
-        if cur.dep_ in {"xcomp", "ccomp", "advcl", "pcomp", "pobj", "prep", "relcl", "acl"} and cur.head is not cur:
+        if cur.dep_ in {"xcomp", "ccomp", "advcl", "pcomp", "pobj", "prep", "relcl", "acl"} and cur.head.i != cur.i:
             if cur.dep_ in {"relcl", "acl"}:
                 break
             cur = cur.head
@@ -607,7 +607,7 @@ def _relative_scope(trigger: Token) -> set[int] | None:
         if cur.dep_ == "relcl":
             ante = _antecedent(cur)
             return {t.i for t in cur.subtree} | {t.i for t in ante.subtree if t.i < cur.i}
-        if cur.dep_ not in {"conj", "xcomp"} or cur.head is cur:
+        if cur.dep_ not in {"conj", "xcomp"} or cur.head.i == cur.i:
             return None
         cur = cur.head
     return None

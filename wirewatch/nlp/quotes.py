@@ -173,7 +173,7 @@ def _subject(verb: Token) -> Token | None:
         if c.dep_ in SUBJ:
             return c
     # "... and added that": share the subject of the first verb
-    if verb.dep_ in {"conj", "xcomp"} and verb.head is not verb:
+    if verb.dep_ in {"conj", "xcomp"} and verb.head.i != verb.i:
         return _subject(verb.head)
     return None
 
@@ -207,8 +207,8 @@ def _governor(doc, qs: int, qe: int) -> Token | None:
         return None
     tok = span.root
     for _ in range(6):
-        if tok.head is tok:
-            return tok if tok.pos_ in {"VERB", "AUX"} and not (qs <= tok.idx < qe) else None
+        if tok.head.i == tok.i:  # the root: a governor needs a subject (a bare verb is no attribution)
+            return None
         tok = tok.head
         if tok.pos_ in {"VERB", "AUX"} and not (qs <= tok.idx < qe) and _subject(tok) is not None:
             return tok
@@ -275,8 +275,10 @@ def extract(a: Analysis) -> None:
         if tok.lemma_ in REPORT and tok.pos_ in {"VERB", "AUX"}:
             comps = _complements(tok)
             for c in comps:
-                exclude = {t.i for k in comps if k is not c and k.head is c for t in k.subtree}
-                span = _clause_span(c, exclude)
+                # A conjoined clause stays inside the first clause's quote as well as being its own
+                # ("were killed and 17 wounded when ..." is one claim): cutting it out changed 49 of
+                # 430 records and no dev score, so the wider span is kept.
+                span = _clause_span(c, set())
                 if span is None:
                     continue
                 s, e = span
