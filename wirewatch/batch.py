@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ConfigError, StoreError, WirewatchError
-from .ingest import IngestStats, _Ingest, extract_batch
+from .ingest import IngestStats, _Ingest, extract_batch, ready
 from .models import Article, ArticleRecord
 from .read.files import article_from_mapping
 from .read.sources import SUPPORTED, Item, ReadFailure, Sourced, iter_files, iter_source, read_path
@@ -606,9 +606,7 @@ class _BatchIngest(_Ingest):
             self.batch.workers = _threads(self.client)
             pool.limit = 3 * self.batch.workers
         while pool.outstanding >= pool.limit:
-            res = pool.get(block=True)
-            assert res is not None
-            self.write(res)
+            self.write(ready(pool, block=True))
             self.report()
         jobs = []
         for key, art in tasks:

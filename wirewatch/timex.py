@@ -1092,7 +1092,7 @@ def clause_tense(token: Any) -> str | None:
             break
         if t.pos_ == "ADJ" and t.lemma_ in ("due", "likely", "set"):
             return FUTURE
-        if t.head is t or t.head.i == t.i:
+        if t.head.i == t.i:
             return None
         t = t.head
     else:

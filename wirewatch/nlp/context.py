@@ -11,6 +11,15 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 
+def clause_head(tok: Token) -> Token:
+    """The nearest verb at or above `tok` in the parse, else the sentence root: the clause a
+    noun belongs to. Compared by index: spaCy builds a new Token on every access, so `t.head is t`
+    never holds and an identity test never stops at the root."""
+    while tok.pos_ not in ("VERB", "AUX") and tok.head.i != tok.i:
+        tok = tok.head
+    return tok
+
+
 @dataclass(slots=True)
 class Analysis:
     doc: Doc
@@ -44,14 +53,19 @@ class Analysis:
             self._tokens = list(self.doc)
         return self._tokens
 
+    def char_bounds(self, start: int, end: int) -> tuple[int, int]:
+        """(start_char, end_char) of `doc[start:end]` (a non-empty range) without building the Span."""
+        toks = self.tokens
+        last = toks[end - 1]
+        return toks[start].idx, last.idx + len(last)
+
     def span_text(self, start: int, end: int) -> str:
         """`doc[start:end].text` without building the Span: the article text is the doc's text."""
-        toks = self.tokens
-        end = min(end, len(toks))
+        end = min(end, len(self.tokens))
         if start >= end:
             return ""
-        last = toks[end - 1]
-        return self.article.text[toks[start].idx:last.idx + len(last)]
+        s, e = self.char_bounds(start, end)
+        return self.article.text[s:e]
 
     def token_range(self, start_char: int, end_char: int, alignment_mode: str = "expand") -> tuple[int, int] | None:
         """(start, end) of `doc.char_span(start_char, end_char, alignment_mode=...)`. Offsets on token

@@ -591,8 +591,7 @@ def extract(a: Analysis) -> None:
         seen: set[tuple[int, int]] = set()
         ment = []
         for m in mentions:
-            last = toks[m.end - 1]  # mentions are never empty
-            bounds = (toks[m.start].idx, last.idx + len(last))  # the span's start_char, end_char
+            bounds = a.char_bounds(m.start, m.end)  # mentions are never empty
             if bounds in seen:
                 continue
             seen.add(bounds)

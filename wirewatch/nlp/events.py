@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from .. import knowledge as kb
 from ..models import Entity, Event, Mention, Span
 from . import times
-from .context import Analysis
+from .context import Analysis, clause_head
 from .text import fold
 
 if TYPE_CHECKING:
@@ -479,11 +479,7 @@ def _status(tok: Token) -> str:
     if tok.pos_ == "NOUN":
         if any(c.lower_ in PLAN_ADJ for c in tok.children if c.dep_ in {"amod", "compound"}):
             return "planned"
-        cur = tok.head
-        # compare indices: spaCy builds a new Token on each access, so `cur.head is not cur`
-        # always holds and never stopped the climb at a verbless root (it looped forever)
-        while cur.pos_ not in {"VERB", "AUX"} and cur.head.i != cur.i:
-            cur = cur.head
+        cur = clause_head(tok.head)
     seen = 0
     verbs = []
     while seen < 5:
@@ -547,10 +543,7 @@ NESTED = {"advcl", "ccomp", "relcl", "parataxis", "acl"}
 
 def _clause_tokens(trigger: Token) -> set[int]:
     """Tokens of the trigger's own clause, without the clauses nested in it."""
-    head = trigger
-    if trigger.pos_ == "NOUN":
-        while head.pos_ not in {"VERB", "AUX"} and head.head.i != head.i:  # `is` never holds (see `_status`)
-            head = head.head
+    head = clause_head(trigger) if trigger.pos_ == "NOUN" else trigger
     # a nested clause stays when it holds the trigger, i.e. is the trigger or one of its ancestors
     holds_trigger = {trigger.i, *[t.i for t in trigger.ancestors]}
     ids: set[int] = set()

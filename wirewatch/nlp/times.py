@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import timex
 from ..models import Time
-from .context import Analysis
+from .context import Analysis, clause_head
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -82,15 +82,6 @@ def tense_of(token: Token) -> str:
     return timex.clause_tense(token) or "present"
 
 
-def _clause_head(token: Any) -> Any:
-    t = token
-    for _ in range(10):
-        if t.pos_ in ("VERB", "AUX") or t.head.i == t.i:
-            return t
-        t = t.head
-    return t
-
-
 def _heads(root: Any) -> list[tuple[int, bool]]:
     """A time's root and the tokens above it up to the sentence root, climbed once per time rather
     than once per trigger: (token index, whether it is a verb of a clause of its own)."""
@@ -128,7 +119,7 @@ def time_for(a: Analysis, token: Token) -> tuple[Time | None, str | None]:
     index = token.doc.user_data.get(_KEY)
     if index is None:
         return None, None
-    head = _clause_head(token)
+    head = clause_head(token)
     best: tuple[int, int, Time] | None = None
     for rec, heads in index:  # dated and unbounded Times only (see `extract`)
         reach = [i for i, _ in heads[:32]]  # the target governs the time within 31 steps
